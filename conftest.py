@@ -1,0 +1,3 @@
+"""Registers the hwcompat plugin for runs from the repository root."""
+
+pytest_plugins = ["hwcompat.pytest_plugin"]

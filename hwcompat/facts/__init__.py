@@ -1,0 +1,59 @@
+"""Facts: typed, frozen records of what a machine has, one module per domain.
+
+``collect(source)`` in each module reads through a FactSource only. ``FactCache`` collects each
+domain once per run; a domain that cannot be looked at becomes :class:`Unknown` (with the
+reason), which checks turn into "cannot check" failures, never passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hwcompat.errors import FactUnavailable, ParseError
+from hwcompat.sources.base import FactSource
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A fact that could not be looked at, and why."""
+
+    reason: str
+
+
+def read(source: FactSource, path: str) -> str | Unknown:
+    """A file's text, or Unknown saying it is missing or unreadable."""
+    try:
+        text = source.read_text(path)
+    except FactUnavailable as err:
+        return Unknown(err.reason)
+    return Unknown(f"{path} does not exist") if text is None else text
+
+
+def parse_with_origin(parse: Callable[[str], Any], text: str, origin: str) -> Any:  # noqa: ANN401
+    """Run a parser, naming the file it read in any ParseError."""
+    try:
+        return parse(text)
+    except ParseError as err:
+        err.origin = origin
+        raise
+
+
+class FactCache:
+    """Collects each domain once per run. ParseErrors propagate (they are hwcompat bugs or odd input)."""
+
+    def __init__(self, source: FactSource) -> None:
+        self.source = source
+        self._facts: dict[str, object] = {}
+
+    def get(self, domain: str) -> Any:  # noqa: ANN401 - each domain has its own facts type
+        """The facts of one domain (``pci``, ``cpu``, ...), or Unknown."""
+        if domain not in self._facts:
+            from hwcompat.facts.registry import COLLECTORS  # noqa: PLC0415 - avoids an import cycle
+
+            try:
+                self._facts[domain] = COLLECTORS[domain](self.source)
+            except FactUnavailable as err:
+                self._facts[domain] = Unknown(err.reason)
+        return self._facts[domain]

@@ -1,0 +1,16 @@
+"""COLLECTORS: every facts domain and its collector, by the name checks and profiles use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hwcompat.facts import cpu, dmi, kernel, memory, pci
+from hwcompat.sources.base import FactSource
+
+COLLECTORS: dict[str, Callable[[FactSource], object]] = {
+    "pci": pci.collect,
+    "cpu": cpu.collect,
+    "kernel": kernel.collect,
+    "dmi": dmi.collect,
+    "memory": memory.collect,
+}

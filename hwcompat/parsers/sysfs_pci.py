@@ -1,0 +1,89 @@
+"""Parser for one PCI device's sysfs attributes (``/sys/bus/pci/devices/<BDF>/...``).
+
+Input: a :class:`~hwcompat.sources.base.UdevDevice`, i.e. the real sysfs path, the driver link's
+last component and the attribute texts as the kernel prints them::
+
+    sys_path: /sys/devices/pci0000:00/0000:00:1c.3/0000:03:00.0
+    vendor: 0x8086   device: 0x1533   class: 0x020000   revision: 0x03
+    subsystem_vendor: 0x15d9   subsystem_device: 0x1533   driver: igb
+
+Record (:class:`PciDevice`)::
+
+    slot: str               # "0000:03:00.0" (the BDF, last component of sys_path)
+    vendor, device: str     # "8086", "1533": four lowercase hex digits
+    subsystem_vendor, subsystem_device: str | None
+    class_code: str         # "020000": class, subclass, prog-if
+    revision: str | None    # "03"
+    driver: str | None      # sysfs driver name (not the module name)
+    parent: str | None      # slot of the PCI bridge it sits behind; None on a root bus
+    sys_path: str
+
+Raises ParseError when vendor, device or class is missing or not hexadecimal.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from hwcompat.errors import ParseError
+from hwcompat.sources.base import UdevDevice
+
+NAME = "sysfs_pci"
+_BDF = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
+
+
+@dataclass(frozen=True, slots=True)
+class PciDevice:
+    """One PCI function."""
+
+    slot: str
+    vendor: str
+    device: str
+    subsystem_vendor: str | None
+    subsystem_device: str | None
+    class_code: str
+    revision: str | None
+    driver: str | None
+    parent: str | None
+    sys_path: str
+
+    @property
+    def id(self) -> str:
+        """``vendor:device``, e.g. ``8086:1533``."""
+        return f"{self.vendor}:{self.device}"
+
+
+def _hex(attrs: dict[str, str | None], name: str, digits: int, dev: UdevDevice, required: bool) -> str | None:
+    raw = attrs.get(name)
+    if raw is None:
+        if required:
+            raise ParseError(NAME, 0, dev.sys_path, f"attribute {name!r} is missing")
+        return None
+    try:
+        value = int(raw, 16)
+    except ValueError:
+        raise ParseError(NAME, 0, f"{dev.sys_path}/{name}: {raw}", f"{name} is not hexadecimal") from None
+    if value < 0 or value >= 16**digits:
+        raise ParseError(NAME, 0, f"{dev.sys_path}/{name}: {raw}", f"{name} is out of range")
+    return f"{value:0{digits}x}"
+
+
+def parse(dev: UdevDevice) -> PciDevice:
+    """Turn one device's raw sysfs attributes into a PciDevice."""
+    attrs = dict(dev.attributes)
+    slot = posixpath.basename(dev.sys_path)
+    parent = posixpath.basename(posixpath.dirname(dev.sys_path))
+    return PciDevice(
+        slot=slot,
+        vendor=_hex(attrs, "vendor", 4, dev, True) or "",
+        device=_hex(attrs, "device", 4, dev, True) or "",
+        subsystem_vendor=_hex(attrs, "subsystem_vendor", 4, dev, False),
+        subsystem_device=_hex(attrs, "subsystem_device", 4, dev, False),
+        class_code=_hex(attrs, "class", 6, dev, True) or "",
+        revision=_hex(attrs, "revision", 2, dev, False),
+        driver=dev.driver,
+        parent=parent if _BDF.match(parent) else None,
+        sys_path=dev.sys_path,
+    )

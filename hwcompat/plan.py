@@ -1,0 +1,65 @@
+"""PLAN: which test items a profile produces, and which check decides each.
+
+One row per parametrized fixture: the facts domain it needs, the profile section it reads (a
+profile without that section gets one skipped item "declares no <section>", from the section's
+``primary`` row; other rows then give no item), a function listing ``(test id, expectation)`` pairs from the profile,
+and the check. The pytest plugin parametrizes from this table; ``evaluate`` runs the same table
+in-process (used by ``capture`` to prove a draft passes, and by the self-tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hwcompat.checks import cpu, dmi, kernel, memory, pci
+from hwcompat.facts import FactCache
+from hwcompat.profile.model import Profile
+from hwcompat.results import CheckResult
+
+Lister = Callable[[Profile], list[tuple[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One kind of test item."""
+
+    domain: str
+    section: str
+    items: Lister
+    check: Callable[[Any, Any], CheckResult]
+    primary: bool = False
+
+
+def _pci(prop: str) -> Lister:
+    return lambda p: [(d.key, d) for d in (p.pci.devices if p.pci else ()) if d.prop(prop) is not None]
+
+
+PLAN: dict[str, Row] = {
+    "pci_device_expectation": Row("pci", "pci", lambda p: [(d.key, d) for d in (p.pci.devices if p.pci else ())], pci.present, primary=True),
+    "pci_driver_expectation": Row("pci", "pci", _pci("driver"), pci.driver),
+    "pci_subsystem_expectation": Row("pci", "pci", _pci("subsystem"), pci.subsystem),
+    "pci_class_expectation": Row("pci", "pci", _pci("class"), pci.class_code),
+    "pci_revision_expectation": Row("pci", "pci", _pci("revision"), pci.revision),
+    "pci_topology_expectation": Row("pci", "pci", _pci("behind"), pci.topology),
+    "pci_unlisted_expectation": Row(
+        "pci", "pci",
+        lambda p: [("unlisted", p.pci)] if p.pci and p.pci.unlisted != "ignore" else [], pci.unlisted),
+    "cpu_expectation": Row("cpu", "cpu", lambda p: [(e.field, e) for e in p.cpu], cpu.field, primary=True),
+    "cpu_flag_expectation": Row(
+        "cpu", "cpu", lambda p: [(f.flag, f) for f in p.cpu_flags if f.state != "ignored"], cpu.flag),
+    "kernel_release_expectation": Row("kernel", "kernel", lambda p: [(e.field, e) for e in p.kernel_release], kernel.release, primary=True),
+    "kernel_module_expectation": Row("kernel", "kernel", lambda p: [(m.name, m) for m in p.kernel_modules], kernel.module),
+    "dmi_expectation": Row("dmi", "dmi", lambda p: [(e.field, e) for e in p.dmi], dmi.field, primary=True),
+    "memory_expectation": Row("memory", "memory", lambda p: [(e.field, e) for e in p.memory], memory.field, primary=True),
+}
+
+
+def evaluate(profile: Profile, facts: FactCache) -> list[tuple[str, CheckResult]]:
+    """Every item of the profile with its result, ids as ``fixture[id]``."""
+    out = []
+    for name, row in PLAN.items():
+        for item_id, exp in row.items(profile):
+            out.append((f"{name}[{item_id}]", row.check(exp, facts.get(row.domain))))
+    return out

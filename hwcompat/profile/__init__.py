@@ -1,0 +1,1 @@
+"""Profiles: strict YAML data saying what a machine is expected to be."""

@@ -1,0 +1,224 @@
+"""The resolved profile: frozen expectations, each remembering the file:line it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from hwcompat.matchers import Matcher, Origin, from_data
+
+FlagState = Literal["required", "forbidden", "ignored"]
+ModuleState = Literal["loaded", "available", "not_loaded", "absent"]
+Path = tuple[str | int, ...]
+Origins = Mapping[Path, Origin]
+
+CPU_FIELDS = ("vendor_id", "model_name", "family", "model", "stepping", "microcode", "cache_size_kb", "logical_cpus")
+DMI_FIELDS = ("board_vendor", "board_name", "board_version", "bios_vendor", "bios_version", "bios_date", "sys_vendor", "product_name")
+MEMORY_FIELDS = ("total_mb",)
+PCI_PROPERTIES = ("driver", "subsystem", "class", "revision", "behind")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldExpectation:
+    """One scalar property (``cpu.model_name``, ``dmi.board_name``, ``kernel.release``)."""
+
+    field: str
+    matcher: Matcher
+
+
+@dataclass(frozen=True, slots=True)
+class FlagExpectation:
+    """A CPU flag that is required, forbidden or deliberately ignored."""
+
+    flag: str
+    state: FlagState
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleExpectation:
+    """A kernel module's expected state."""
+
+    name: str
+    state: ModuleState
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class PciExpectation:
+    """A PCI device keyed by ``vendor:device[@slot]``, with the properties the profile sets."""
+
+    key: str
+    id: str
+    slot: str | None
+    title: str
+    optional: bool
+    count: Matcher | None
+    driver: Matcher | None
+    subsystem: Matcher | None
+    class_code: Matcher | None
+    revision: Matcher | None
+    behind: Matcher | None
+    origin: Origin
+
+    def prop(self, name: str) -> Matcher | None:
+        """A property matcher by its profile key (``class`` maps to ``class_code``)."""
+        return getattr(self, "class_code" if name == "class" else name)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class PciSection:
+    """The pci section: devices and the policy for devices not named."""
+
+    devices: tuple[PciExpectation, ...]
+    unlisted: str
+    unlisted_origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A resolved profile (``extends`` applied). ``chain`` lists the files, base first."""
+
+    name: str
+    description: str
+    file: str
+    chain: tuple[str, ...]
+    dmi: tuple[FieldExpectation, ...] = ()
+    memory: tuple[FieldExpectation, ...] = ()
+    pci: PciSection | None = None
+    cpu: tuple[FieldExpectation, ...] = ()
+    cpu_flags: tuple[FlagExpectation, ...] = ()
+    kernel_release: tuple[FieldExpectation, ...] = ()
+    kernel_modules: tuple[ModuleExpectation, ...] = ()
+    sections: frozenset[str] = field(default_factory=frozenset)
+
+    def to_data(self) -> dict[str, object]:
+        """The profile as plain data (what ``dump`` writes), without ``extends``: it is resolved."""
+        data: dict[str, object] = {"name": self.name}
+        if self.description:
+            data["description"] = self.description
+        if self.dmi:
+            data["dmi"] = {e.field: e.matcher.to_data() for e in self.dmi}
+        if self.memory:
+            data["memory"] = {e.field: e.matcher.to_data() for e in self.memory}
+        if self.pci is not None:
+            devices: dict[str, object] = {}
+            for d in self.pci.devices:
+                entry: dict[str, object] = {}
+                if d.title:
+                    entry["title"] = d.title
+                if d.optional:
+                    entry["optional"] = True
+                if d.count is not None:
+                    entry["count"] = d.count.to_data()
+                for prop in PCI_PROPERTIES:
+                    m = d.prop(prop)
+                    if m is not None:
+                        entry[prop] = m.to_data()
+                devices[d.key] = entry
+            data["pci"] = {"unlisted_devices": self.pci.unlisted, "devices": devices}
+        if self.cpu or self.cpu_flags:
+            cpu: dict[str, object] = {e.field: e.matcher.to_data() for e in self.cpu}
+            if self.cpu_flags:
+                cpu["flags"] = {f.flag: f.state for f in self.cpu_flags}
+            data["cpu"] = cpu
+        if self.kernel_release or self.kernel_modules:
+            kernel: dict[str, object] = {e.field: e.matcher.to_data() for e in self.kernel_release}
+            if self.kernel_modules:
+                kernel["modules"] = {m.name: m.state for m in self.kernel_modules}
+            data["kernel"] = kernel
+        return data
+
+
+def normalize_slot(text: str) -> str:
+    """``00:19.0`` -> ``0000:00:19.0`` (the domain is implied when omitted)."""
+    return text if text.count(":") == 2 else f"0000:{text}"
+
+
+def _matcher(value: object, origins: Origins, path: Path) -> Matcher:
+    try:
+        return from_data(value, origins[path])
+    except ValueError as err:
+        err.kpath = path  # type: ignore[attr-defined]
+        raise
+
+
+def _fields(section: str, names: tuple[str, ...], data: Mapping[str, object], origins: Origins) -> tuple[FieldExpectation, ...]:
+    out = []
+    for name in names:
+        if name in data:
+            m = _matcher(data[name], origins, (section, name))
+            out.append(FieldExpectation(name, _normalize(section, name, m)))
+    return tuple(out)
+
+
+def _normalize(section: str, name: str, m: Matcher) -> Matcher:
+    """Slots in ``behind`` are compared in full form; everything else as written."""
+    if name != "behind":
+        return m
+    data = m.to_data()
+    if isinstance(data, str):
+        return from_data(normalize_slot(data), m.origin)
+    if isinstance(data, dict) and "any_of" in data:
+        return from_data({"any_of": [normalize_slot(v) if isinstance(v, str) else v for v in data["any_of"]]}, m.origin)
+    return m
+
+
+def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[str, ...]) -> Profile:
+    """Build a Profile from schema-valid, merged data and the origin of every key.
+
+    :raises ValueError: on a semantic error (bad version spec, min > max), naming the key path
+    """
+    def section(name: str) -> Mapping[str, object]:
+        value = data.get(name) or {}
+        assert isinstance(value, dict)
+        return value
+
+    pci = None
+    if "pci" in data:
+        raw = section("pci")
+        devices = []
+        for key, entry in (raw.get("devices") or {}).items():  # type: ignore[attr-defined]
+            path: Path = ("pci", "devices", key)
+            ident, _, slot = key.partition("@")
+
+            def prop(name: str, path: Path = path, entry: Mapping[str, object] = entry) -> Matcher | None:
+                if name not in entry:
+                    return None
+                return _normalize("pci", name, _matcher(entry[name], origins, (*path, name)))
+
+            devices.append(PciExpectation(
+                key=key, id=ident, slot=normalize_slot(slot) if slot else None,
+                title=str(entry.get("title", "")), optional=bool(entry.get("optional", False)),
+                count=prop("count"), driver=prop("driver"), subsystem=prop("subsystem"),
+                class_code=prop("class"), revision=prop("revision"), behind=prop("behind"),
+                origin=origins[path],
+            ))
+        unlisted = str(raw.get("unlisted_devices", "ignore"))
+        pci = PciSection(tuple(devices), unlisted, origins.get(("pci", "unlisted_devices"), origins[("pci",)]))
+
+    cpu = section("cpu")
+    flags = tuple(
+        FlagExpectation(name, state, origins[("cpu", "flags", name)])  # type: ignore[arg-type]
+        for name, state in (cpu.get("flags") or {}).items()  # type: ignore[attr-defined]
+    )
+    kernel = section("kernel")
+    modules = tuple(
+        ModuleExpectation(name, state, origins[("kernel", "modules", name)])  # type: ignore[arg-type]
+        for name, state in (kernel.get("modules") or {}).items()  # type: ignore[attr-defined]
+    )
+    return Profile(
+        name=str(data["name"]),
+        description=str(data.get("description", "")),
+        file=file,
+        chain=chain,
+        dmi=_fields("dmi", DMI_FIELDS, section("dmi"), origins),
+        memory=_fields("memory", MEMORY_FIELDS, section("memory"), origins),
+        pci=pci,
+        cpu=_fields("cpu", CPU_FIELDS, cpu, origins),
+        cpu_flags=flags,
+        kernel_release=_fields("kernel", ("release",), kernel, origins),
+        kernel_modules=modules,
+        sections=frozenset(k for k in ("dmi", "memory", "pci", "cpu", "kernel") if k in data),
+    )

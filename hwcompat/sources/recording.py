@@ -1,0 +1,171 @@
+"""RecordingSource: a FactSource that passes every question to another one and keeps the answers,
+so that they can be written out as a snapshot (format v1) that replays to the same facts.
+
+Only what the collectors asked for is recorded. Paths that were asked for and did not exist go
+into ``recorded`` too, so the snapshot says "absent" for them instead of "unknown". File
+*contents* are only ever what ``read_text`` returned; ``stat`` records metadata alone, which is
+how credential files are kept out of snapshots.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import posixpath
+import tarfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from hwcompat import __version__
+from hwcompat.errors import SnapshotError
+from hwcompat.sources.base import CommandOutput, FactSource, FileStat, UdevDevice, walk_pci_sysfs
+from hwcompat.sources.snapshot import FORMAT, command_slug
+
+
+class RecordingSource:
+    """Wraps a source and records what it answered."""
+
+    def __init__(self, inner: FactSource) -> None:
+        self.inner = inner
+        self.kind = inner.kind
+        self.location = inner.location
+        self.files: dict[str, str] = {}
+        self.links: dict[str, str] = {}
+        self.dirs: dict[str, list[str]] = {}
+        self.absent: set[str] = set()
+        self.commands: dict[tuple[str, ...], CommandOutput] = {}
+        self.stats: dict[str, FileStat] = {}
+
+    def where(self, path: str) -> str:  # noqa: D102
+        return self.inner.where(path)
+
+    def read_text(self, path: str) -> str | None:  # noqa: D102
+        text = self.inner.read_text(path)
+        if text is None:
+            self.absent.add(path)
+        else:
+            self.files[path] = text
+        return text
+
+    def read_link(self, path: str) -> str | None:  # noqa: D102
+        target = self.inner.read_link(path)
+        if target is None:
+            self.absent.add(path)
+        else:
+            self.links[path] = target
+        return target
+
+    def list_dir(self, path: str) -> list[str] | None:  # noqa: D102
+        names = self.inner.list_dir(path)
+        if names is None:
+            self.absent.add(path)
+        else:
+            self.dirs[path] = names
+        return names
+
+    def stat(self, path: str) -> FileStat | None:  # noqa: D102
+        st = self.inner.stat(path)
+        if st is None:
+            self.absent.add(path)
+        else:
+            self.stats[path] = st
+        return st
+
+    def run(self, argv: Sequence[str]) -> CommandOutput:  # noqa: D102
+        out = self.inner.run(argv)
+        self.commands[tuple(argv)] = out
+        return out
+
+    def pci_devices(self) -> list[UdevDevice]:
+        """Walk the sysfs files (recording each) rather than asking pyudev, which reads unseen."""
+        return walk_pci_sysfs(self)
+
+    def manifest(self, hostname: str) -> dict[str, object]:
+        """The manifest.json content for what was recorded so far."""
+        commands = [
+            {
+                "argv": list(argv),
+                "stdout": None if out.stdout is None else f"cmd/{command_slug(argv)}",
+                "exit": out.exit,
+                "stderr": out.stderr[:2000],
+            }
+            for argv, out in sorted(self.commands.items())
+        ]
+        return {
+            "format": FORMAT,
+            "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "captured_by": f"hwcompat {__version__}",
+            "hostname": hostname,
+            "recorded": sorted(set(self.files) | set(self.links) | self.absent),
+            "commands": commands,
+            "stat": {p: asdict(s) for p, s in sorted(self.stats.items())},
+        }
+
+    def entries(self, hostname: str) -> list[tuple[str, str, str]]:
+        """Everything to write, as (relative path, kind, payload) with kind file|link|dir."""
+        out: list[tuple[str, str, str]] = [("manifest.json", "file", json.dumps(self.manifest(hostname), indent=2) + "\n")]
+        seen = set()
+        for path, target in sorted(self.links.items()):
+            out.append(("fs" + path, "link", target))
+            seen.add(path)
+        for path, text in sorted(self.files.items()):
+            out.append(("fs" + path, "file", text))
+            seen.add(path)
+        for path, names in sorted(self.dirs.items()):
+            out.append(("fs" + path, "dir", ""))
+            for name in names:
+                child = posixpath.join(path, name)
+                if child not in seen and not any(s.startswith(child + "/") for s in seen):
+                    out.append(("fs" + child, "dir", ""))
+        for argv, cmd in sorted(self.commands.items()):
+            if cmd.stdout is not None:
+                out.append((f"cmd/{command_slug(argv)}", "file", cmd.stdout))
+        return out
+
+
+def write_snapshot(recording: RecordingSource, out: str | Path, hostname: str) -> Path:
+    """Write a recording as a snapshot directory, or a ``.tar.gz`` when ``out`` ends so.
+
+    :raises SnapshotError: when ``out`` already exists (nothing is overwritten)
+    """
+    target = Path(out)
+    if target.exists() or target.is_symlink():
+        raise SnapshotError(str(target), "already exists; choose a new path (nothing was written)")
+    entries = recording.entries(hostname)
+    if target.name.endswith((".tar.gz", ".tgz")):
+        top = target.name.removesuffix(".tar.gz").removesuffix(".tgz")
+        with tarfile.open(target, "w:gz") as tar:
+            for rel, kind, payload in entries:
+                info = tarfile.TarInfo(f"{top}/{rel}")
+                info.mtime = int(time.time())
+                if kind == "file":
+                    data = payload.encode("utf-8")
+                    info.size = len(data)
+                    info.mode = 0o644
+                    tar.addfile(info, io.BytesIO(data))
+                elif kind == "link":
+                    info.type = tarfile.SYMTYPE
+                    info.linkname = payload
+                    tar.addfile(info)
+                else:
+                    info.type = tarfile.DIRTYPE
+                    info.mode = 0o755
+                    tar.addfile(info)
+        return target
+    target.mkdir(parents=True)
+    root = target.resolve()
+    for rel, kind, payload in entries:
+        dest = root / rel
+        if not dest.parent.resolve().is_relative_to(root):
+            continue  # a recorded link on the way points elsewhere; the link itself is recorded
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "file" and not dest.exists():
+            dest.write_text(payload, encoding="utf-8")
+        elif kind == "link" and not dest.is_symlink():
+            os.symlink(payload, dest)
+        elif kind == "dir" and not (dest.exists() or dest.is_symlink()):
+            dest.mkdir()
+    return target
