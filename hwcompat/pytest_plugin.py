@@ -21,6 +21,7 @@ from hwcompat.facts import FactCache, Unknown
 from hwcompat.plan import PLAN
 from hwcompat.profile import loader
 from hwcompat.profile.model import Profile
+from hwcompat.sources import open_source
 from hwcompat.sources.base import FactSource
 
 
@@ -45,17 +46,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--json", dest="hwcompat_json", metavar="F", help="also write results as JSON to F")
 
 
-def make_source(snapshot: str | None) -> FactSource:
-    """A SnapshotSource for a path, or the LiveSource."""
-    if snapshot:
-        from hwcompat.sources.snapshot import SnapshotSource  # noqa: PLC0415
-
-        return SnapshotSource(snapshot)
-    from hwcompat.sources.live import LiveSource  # noqa: PLC0415
-
-    return LiveSource()
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Load the profile and open the source; bad input is a usage error (exit 4)."""
@@ -65,7 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     try:
         profile = loader.load(ref)
-        source = make_source(config.getoption("snapshot"))
+        source = open_source(config.getoption("snapshot"))
     except (ProfileError, SnapshotError) as err:
         raise pytest.UsageError(str(err)) from None
     state = RunState(profile, source, FactCache(source), [])

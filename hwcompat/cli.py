@@ -1,0 +1,225 @@
+"""The ``hwcompat`` command: run | snapshot | capture | profiles.
+
+Exit codes are pytest's: 0 all passed, 1 some checks failed, 2 interrupted, 3 internal error,
+4 usage or profile error (the message names FILE:LINE), 5 nothing collected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import yaml
+
+from hwcompat import __version__
+from hwcompat.errors import HwcompatError, ProfileError, SnapshotError
+from hwcompat.facts import FactCache
+from hwcompat.facts.registry import COLLECTORS
+from hwcompat.plan import evaluate
+from hwcompat.profile import draft as drafting
+from hwcompat.profile import loader
+from hwcompat.sources import open_source
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_DIRS = ("tests_hw", "tests_xen", "tests_net")
+EXIT_OK, EXIT_FAILED, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 3, 4
+
+
+def _err(message: str) -> None:
+    print(f"hwcompat: {message}", file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the acceptance tests through pytest, in this process."""
+    import pytest  # noqa: PLC0415
+
+    if not (REPO / "pytest.ini").is_file():
+        _err(f"cannot find the test directories next to the hwcompat package ({REPO}); install from a clone with pip install -e .")
+        return EXIT_USAGE
+    argv = ["-c", str(REPO / "pytest.ini"), "--rootdir", str(REPO)]
+    argv += ["--profile", args.profile] if args.profile else []
+    argv += ["--snapshot", str(Path(args.snapshot).absolute())] if args.snapshot else []
+    argv += ["--html", str(Path(args.html).absolute()), "--self-contained-html"] if args.html else []
+    argv += ["--junitxml", str(Path(args.junitxml).absolute())] if args.junitxml else []
+    argv += ["--json", str(Path(args.json).absolute())] if args.json else []
+    argv += list(args.pytest_args) + [str(REPO / d) for d in TEST_DIRS]
+    return int(pytest.main(argv))
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """Record this machine: everything the collectors read, nothing else."""
+    from hwcompat.sources.live import LiveSource  # noqa: PLC0415
+    from hwcompat.sources.recording import RecordingSource, write_snapshot  # noqa: PLC0415
+
+    rec = RecordingSource(LiveSource())
+    facts = FactCache(rec)
+    for domain in COLLECTORS:
+        got = facts.get(domain)
+        print(f"  {domain:7} {'cannot read: ' + got.reason if hasattr(got, 'reason') else 'recorded'}", file=sys.stderr)
+    host = rec.read_text("/proc/sys/kernel/hostname") or ""
+    out = write_snapshot(rec, args.out, host.strip())
+    print(f"hwcompat: wrote {out} ({len(rec.files)} files, {len(rec.links)} links, {len(rec.commands)} commands)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    """Draft a profile from a machine and prove it passes against the same facts."""
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        _err(f"{out} exists; use --force to overwrite")
+        return EXIT_USAGE
+    source = open_source(args.snapshot)
+    facts = FactCache(source)
+    data = drafting.draft(facts, args.name or out.stem)
+    notes: list[str] = []
+    if args.extends:
+        base_text = yaml.safe_dump({"name": "base", "extends": list(args.extends)})
+        base_path = out.with_name(f".{out.name}.base.yaml")
+        try:
+            base_path.write_text(base_text, encoding="utf-8")
+            base = loader.load(base_path)
+        finally:
+            base_path.unlink(missing_ok=True)
+        data = drafting.prune(data, base, facts)
+        data = {**{k: data[k] for k in ("name", "description")}, "extends": list(args.extends),
+                **{k: v for k, v in data.items() if k not in ("name", "description")}}
+    header = (f"# yaml-language-server: $schema={Path(loader.SCHEMA_PATH).as_posix()}\n"
+              f"# Drafted by hwcompat {__version__} capture. Review it: keep what defines the machine,\n"
+              f"# relax what may differ between machines of the same kind.\n")
+    for _ in range(2):
+        out.write_text(header + yaml.safe_dump(data, sort_keys=False, width=100), encoding="utf-8")
+        profile = loader.load(out)
+        failures = [(i, r) for i, r in evaluate(profile, facts) if r.outcome == "failed"]
+        if not failures:
+            break
+        notes += drafting.relax(data, failures, profile)
+    for note in notes:
+        print(f"  relaxed: {note}", file=sys.stderr)
+    if failures:
+        _err(f"wrote {out}, but it cannot pass here:")
+        for item, result in failures:
+            print(f"  {item}: {result.message}", file=sys.stderr)
+        return EXIT_FAILED
+    items = len(evaluate(profile, facts))
+    print(f"hwcompat: wrote {out}: {items} checks, all pass against {source.location or 'this machine'}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    """list | show P | lint [P ...] | schema."""
+    if args.action == "list":
+        for path in sorted(loader.PROFILES_DIR.rglob("*.yaml")):
+            rel = path.relative_to(loader.PROFILES_DIR).with_suffix("")
+            try:
+                desc = loader.load(path).description
+            except ProfileError as err:
+                desc = f"INVALID: {err}"
+            print(f"{rel.as_posix():40} {desc}")
+        return EXIT_OK
+    if args.action == "schema":
+        print(loader.SCHEMA_PATH.read_text(encoding="utf-8"), end="")
+        return EXIT_OK
+    if args.action == "show":
+        if len(args.refs) != 1:
+            _err("profiles show takes exactly one profile")
+            return EXIT_USAGE
+        profile = loader.load(args.refs[0])
+        print(f"# {profile.name}: {profile.description}\n# chain: {' -> '.join(profile.chain)}")
+        for line in _show_lines(profile):
+            print(line)
+        return EXIT_OK
+    refs = args.refs or [str(p) for p in sorted(loader.PROFILES_DIR.rglob("*.yaml"))]
+    bad = 0
+    for ref in refs:
+        try:
+            loader.load(ref)
+            print(f"ok      {ref}")
+        except ProfileError as err:
+            bad += 1
+            print(f"INVALID {err}")
+    return EXIT_USAGE if bad else EXIT_OK
+
+
+def _show_lines(profile: object) -> list[str]:
+    from hwcompat.plan import PLAN  # noqa: PLC0415
+
+    lines = []
+    for name, row in PLAN.items():
+        for item_id, exp in row.items(profile):  # type: ignore[arg-type]
+            lines.append(f"{name.removesuffix('_expectation'):22} {item_id:28} {_describe(name, exp)}")
+    return lines
+
+
+def _describe(row: str, exp: object) -> str:
+    from hwcompat.profile.model import FieldExpectation, FlagExpectation, ModuleExpectation, PciExpectation, PciSection  # noqa: PLC0415
+
+    if isinstance(exp, FieldExpectation):
+        return f"{exp.matcher.describe():40} {exp.matcher.origin}"
+    if isinstance(exp, FlagExpectation | ModuleExpectation):
+        return f"{exp.state:40} {exp.origin}"
+    if isinstance(exp, PciSection):
+        return f"{exp.unlisted:40} {exp.unlisted_origin}"
+    if isinstance(exp, PciExpectation):
+        prop = row.removeprefix("pci_").removesuffix("_expectation")
+        m = exp.prop({"topology": "behind"}.get(prop, prop)) if prop != "device" else exp.count
+        what = ("optional" if exp.optional else "present") if prop == "device" and m is None else (m.describe() if m else "")
+        origin = m.origin if m else exp.origin
+        return f"{what:40} {origin}"
+    return str(exp)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage; hwcompat's contract says 4 (2 is "interrupted")."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for the self-tests)."""
+    ap = _Parser(prog="hwcompat", description="Check a Linux machine, or a snapshot of one, against a hardware profile.")
+    ap.add_argument("--version", action="version", version=f"hwcompat {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="check this machine (or --snapshot S) against a profile")
+    run.add_argument("--profile", metavar="P", help="a path, or a name under profiles/ (hosts/x10sae-xen-dom0)")
+    run.add_argument("--snapshot", metavar="S", help="a snapshot directory or .tar.gz instead of this machine")
+    run.add_argument("--html", metavar="F", help="write a self-contained HTML report")
+    run.add_argument("--junitxml", metavar="F", help="write a JUnit XML report")
+    run.add_argument("--json", metavar="F", help="write results as JSON")
+    run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed on to pytest")
+    snap = sub.add_parser("snapshot", help="record this machine (read-only)")
+    snap.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")
+    cap = sub.add_parser("capture", help="draft a profile from this machine or a snapshot")
+    cap.add_argument("--snapshot", metavar="S")
+    cap.add_argument("--extends", action="append", metavar="P", help="write only what P does not already say (repeatable)")
+    cap.add_argument("--out", required=True, metavar="FILE.yaml")
+    cap.add_argument("--name", help="profile name (default: the file name)")
+    cap.add_argument("--force", action="store_true", help="overwrite --out")
+    prof = sub.add_parser("profiles", help="list | show P | lint [P ...] | schema")
+    prof.add_argument("action", choices=["list", "show", "lint", "schema"])
+    prof.add_argument("refs", nargs="*", metavar="P")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hwcompat`` console script."""
+    args = build_parser().parse_args(argv)
+    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "capture": cmd_capture, "profiles": cmd_profiles}
+    try:
+        return handlers[args.command](args)
+    except (ProfileError, SnapshotError) as err:
+        _err(str(err))
+        return EXIT_USAGE
+    except HwcompatError as err:  # a ParseError on real input: hwcompat itself needs fixing
+        _err(f"internal error: {err}")
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Parsers: recorded pairs, and totality (records or ParseError, never another exception)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hwcompat.errors import ParseError
+from hwcompat.parsers import PARSERS, modules_list, proc_cpuinfo, proc_meminfo, proc_modules, sysfs_pci
+from hwcompat.sources.base import UdevDevice
+from selftests.pairs import expected_path, inputs, parser_of, run
+
+TEXT_PARSERS = [proc_cpuinfo.parse, proc_modules.parse, proc_meminfo.parse, modules_list.parse]
+
+
+@pytest.mark.parametrize("path", inputs(), ids=lambda p: p.name)
+def test_recorded_pair(path: Path) -> None:
+    expected = json.loads(expected_path(path).read_text())
+    assert expected["source"], "each pair names the command or file it came from"
+    assert run(path) == expected["records"]
+
+
+def test_every_parser_has_pairs() -> None:
+    assert {parser_of(p) for p in inputs()} == set(PARSERS)
+
+
+def test_cpuinfo_reads_the_published_dom0_block() -> None:
+    [cpu] = run(Path(__file__).parent / "data/parsers/proc_cpuinfo--x10sae-dom0.txt")
+    assert cpu["model_name"] == "Intel(R) Xeon(R) CPU E3-1265L v3 @ 2.50GHz"
+    assert cpu["microcode"] == 0x17 and cpu["cache_size_kb"] == 8192
+    assert "hypervisor" in cpu["flags"] and "vmx" not in cpu["flags"]
+
+
+@pytest.mark.parametrize(("parse", "text", "line_no"), [
+    (proc_cpuinfo.parse, "processor : 0\nno colon here\n", 2),
+    (proc_cpuinfo.parse, "processor : 0\ncpu family : six\n", 2),
+    (proc_modules.parse, "e1000e 226318\n", 1),
+    (proc_meminfo.parse, "MemTotal: lots kB\n", 1),
+    (modules_list.parse, "kernel/drivers/foo.txt:\n", 1),
+])
+def test_malformed_input_names_the_line(parse, text: str, line_no: int) -> None:
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    assert info.value.line_no == line_no
+    assert f"line {line_no}" in str(info.value)
+
+
+def test_sysfs_pci_rejects_non_hex() -> None:
+    dev = UdevDevice("/sys/devices/pci0000:00/0000:00:19.0", None, (("vendor", "intel"), ("device", "0x153a"), ("class", "0x020000")))
+    with pytest.raises(ParseError, match="vendor is not hexadecimal"):
+        sysfs_pci.parse(dev)
+
+
+@pytest.mark.parametrize("parse", TEXT_PARSERS, ids=lambda f: f.__module__.rsplit(".", 1)[1])
+@given(text=st.text())
+def test_parsers_are_total_on_any_text(parse, text: str) -> None:
+    try:
+        parse(text)
+    except ParseError:
+        pass
+
+
+@pytest.mark.parametrize("path", [p for p in inputs() if p.suffix == ".txt"], ids=lambda p: p.name)
+@given(data=st.data())
+def test_parsers_are_total_on_mangled_real_lines(path: Path, data: st.DataObject) -> None:
+    lines = path.read_text().splitlines()
+    picked = data.draw(st.lists(st.sampled_from(lines), max_size=len(lines)))
+    cut = data.draw(st.integers(0, 40))
+    text = "\n".join(picked)
+    try:
+        PARSERS[parser_of(path)](text[: len(text) - cut])
+    except ParseError:
+        pass
+
+
+@given(attrs=st.dictionaries(st.sampled_from(["vendor", "device", "class", "revision", "subsystem_vendor"]), st.text(max_size=10)))
+def test_sysfs_pci_is_total(attrs: dict[str, str]) -> None:
+    try:
+        sysfs_pci.parse(UdevDevice("/sys/devices/pci0000:00/0000:00:01.0", None, tuple(attrs.items())))
+    except ParseError:
+        pass

@@ -1,0 +1,99 @@
+"""Profiles: every shipped one loads; every bad one fails with FILE:LINE: key: message."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hwcompat.errors import ProfileError
+from hwcompat.profile import loader
+from hwcompat.profile.model import PCI_PROPERTIES
+
+DATA = Path(__file__).parent / "data" / "profiles"
+SHIPPED = sorted(loader.PROFILES_DIR.rglob("*.yaml"))
+
+BAD = {
+    "bad-unknown-key": (3, "cpu.famly: unknown key 'famly'"),
+    "bad-duplicate-key": (4, "cpu.family: duplicate key (first at line 3)"),
+    "bad-wrong-type": (3, 'cpu.family: expected an integer, or {min: N, max: N} (either or both), or {any_of: [N, ...]}, got string "six"'),
+    "bad-missing-extends": (3, "extends[0]: profile 'boards/no-such-board' not found"),
+    "bad-cycle-a": (3, "cyclic extends"),
+    "bad-uppercase-id": (4, "pci.devices.8086:153A@00:19.0: key '8086:153A@00:19.0' is not valid here: keyed by lowercase"),
+    "bad-min-above-max": (3, "memory.total_mb: min 9000 is greater than max 100"),
+    "bad-yaml": (3, "not valid YAML"),
+    "bad-flag-state": (4, "cpu.flags.avx2: expected one of required, forbidden, ignored, got string \"yes-please\""),
+}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.relative_to(loader.PROFILES_DIR).as_posix())
+def test_shipped_profile_loads(path: Path) -> None:
+    profile = loader.load(path)
+    assert profile.name and profile.description
+
+
+def test_every_bad_case_is_pinned() -> None:
+    assert {p.stem for p in DATA.glob("bad-*.yaml")} - {"bad-cycle-b"} == set(BAD)
+
+
+@pytest.mark.parametrize(("stem", "want"), sorted(BAD.items()))
+def test_bad_profile_message(stem: str, want: tuple[int, str]) -> None:
+    line, text = want
+    with pytest.raises(ProfileError) as info:
+        loader.load(DATA / f"{stem}.yaml")
+    assert info.value.line == line
+    assert text in str(info.value)
+    assert str(info.value).startswith(f"{info.value.file}:{line}:")
+
+
+def test_host_profile_resolves_extends_with_provenance() -> None:
+    host = loader.load("hosts/x10sae-xen-dom0")
+    assert [Path(c).name for c in host.chain] == ["supermicro-x10sae.yaml", "intel-xeon-e3-1265l-v3.yaml", "x10sae-xen-dom0.yaml"]
+    flags = {f.flag: f for f in host.cpu_flags}
+    assert flags["vmx"].state == "ignored" and flags["vmx"].origin.file.endswith("hosts/x10sae-xen-dom0.yaml")
+    assert flags["avx2"].state == "required" and flags["avx2"].origin.file.endswith("cpus/intel-xeon-e3-1265l-v3.yaml")
+    sas = next(d for d in host.pci.devices if d.id == "1000:0072")
+    assert not sas.optional and sas.driver is not None and sas.driver.matches("mpt3sas") and sas.driver.matches("mpt2sas")
+
+
+def test_board_profile_does_not_require_the_add_in_hba() -> None:
+    board = loader.load("boards/supermicro-x10sae")
+    assert all(d.id != "1000:0072" for d in board.pci.devices)
+
+
+def test_relative_display_of_origins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.yaml").write_text("name: p\ncpu:\n  family: 6\n")
+    assert str(loader.load("p.yaml").cpu[0].matcher.origin) == "p.yaml:3"
+    assert os.path.basename(loader.load(tmp_path / "p.yaml").file) == "p.yaml"
+
+
+_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=12)
+_matcher = st.one_of(_text, st.none(), st.builds(lambda v: {"any_of": v}, st.lists(st.one_of(_text, st.none()), min_size=1, max_size=3)),
+                     st.builds(lambda v: {"contains": v}, _text), st.just({"absent": True}))
+_device = st.fixed_dictionaries({}, optional={p: _matcher for p in PCI_PROPERTIES if p != "behind"} | {"optional": st.booleans(), "title": _text})
+_key = st.builds(lambda v, d, s: f"{v:04x}:{d:04x}" + (f"@00:{s:02x}.0" if s is not None else ""),
+                 st.integers(0, 0xFFFF), st.integers(0, 0xFFFF), st.one_of(st.none(), st.integers(0, 31)))
+_profile = st.fixed_dictionaries({"name": _text}, optional={
+    "pci": st.fixed_dictionaries({"unlisted_devices": st.sampled_from(["ignore", "report", "fail"]),
+                                  "devices": st.dictionaries(_key, _device, max_size=4)}),
+    "cpu": st.fixed_dictionaries({}, optional={"family": st.integers(0, 30), "model_name": _matcher,
+                                               "microcode": st.builds(lambda a: {"min": a}, st.integers(0, 999)),
+                                               "flags": st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True),
+                                                                        st.sampled_from(["required", "forbidden", "ignored"]), max_size=5)}),
+    "kernel": st.fixed_dictionaries({}, optional={"release": st.builds(lambda a, b: {"version": f">={a}.{b}"}, st.integers(2, 7), st.integers(0, 20)),
+                                                  "modules": st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True),
+                                                                             st.sampled_from(["loaded", "available", "not_loaded", "absent"]), max_size=4)}),
+})
+
+
+@given(_profile)
+def test_load_dump_round_trip(data: dict[str, object]) -> None:
+    import yaml
+
+    first = loader.load_text(yaml.safe_dump(data))
+    second = loader.load_text(loader.dump(first))
+    assert second.to_data() == first.to_data()
