@@ -1,0 +1,143 @@
+"""The whole suite through the real command line, against snapshots: exit codes, and mutations
+that each fail exactly their own item."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from selftests.conftest import MODERN, REPO, SEED
+
+
+def hwcompat(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hwcompat.cli", *args], capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def run_json(tmp_path: Path, profile: str, snapshot: Path) -> tuple[int, dict[str, str]]:
+    out = tmp_path / "r.json"
+    proc = hwcompat("run", "--profile", profile, "--snapshot", str(snapshot), "--json", str(out))
+    items = {i["test"].split("::", 1)[1]: i["outcome"] for i in json.loads(out.read_text())["items"]}
+    return proc.returncode, items
+
+
+def failed(items: dict[str, str]) -> set[str]:
+    return {k for k, v in items.items() if v == "failed"}
+
+
+def test_seed_host_passes_on_its_snapshot(tmp_path: Path) -> None:
+    html = tmp_path / "report.html"
+    proc = hwcompat("run", "--profile", "hosts/x10sae-xen-dom0", "--snapshot", str(SEED), "--html", str(html))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert re.search(r"\b1[0-9]{2} passed\b", proc.stdout)
+    page = html.read_text()
+    for needle in ("x10sae-xen-dom0", "Supermicro X10SAE", "E3-1265L v3", "3.13-1-amd64", "Profile chain", "8086:153a@00:19.0"):
+        assert needle in page, needle
+
+
+def test_board_and_cpu_pass_on_a_current_kernel(tmp_path: Path) -> None:
+    for profile in ("boards/supermicro-x10sae", "cpus/intel-xeon-e3-1265l-v3"):
+        code, items = run_json(tmp_path, profile, MODERN)
+        assert code == 0, failed(items)
+
+
+def test_dom0_host_profile_fails_bare_metal_only_where_it_should(tmp_path: Path) -> None:
+    code, items = run_json(tmp_path, "hosts/x10sae-xen-dom0", MODERN)
+    assert code == 1
+    assert failed(items) == {"test_cpu_flag[hypervisor]", "test_cpu_property[logical_cpus]",
+                             "test_memory_property[total_mb]", "test_kernel_module[xen_netback]",
+                             "test_kernel_module[xen_blkback]", "test_kernel_module[xen_gntdev]",
+                             "test_kernel_module[xen_evtchn]", "test_kernel_module[xenfs]",
+                             "test_kernel_module[kvm_intel]"}
+
+
+def _mutate_device_gone(snap: Path) -> None:
+    (snap / "fs/sys/bus/pci/devices/0000:00:19.0").unlink()
+
+
+def _mutate_driver_unbound(snap: Path) -> None:
+    (snap / "fs/sys/devices/pci0000:00/0000:00:1c.3/0000:03:00.0/driver").unlink()
+
+
+def _mutate_flag_removed(snap: Path) -> None:
+    cpuinfo = snap / "fs/proc/cpuinfo"
+    cpuinfo.write_text(cpuinfo.read_text().replace(" avx2", ""))
+
+
+@pytest.mark.parametrize(("mutate", "item"), [
+    (_mutate_device_gone, "test_pci_device_present[8086:153a@00:19.0]"),
+    (_mutate_driver_unbound, "test_pci_driver[8086:1533@03:00.0]"),
+    (_mutate_flag_removed, "test_cpu_flag[avx2]"),
+])
+def test_single_mutation_fails_exactly_its_item(tmp_path: Path, seed_copy: Path, mutate, item: str) -> None:
+    mutate(seed_copy)
+    code, items = run_json(tmp_path, "hosts/x10sae-xen-dom0", seed_copy)
+    assert code == 1
+    assert failed(items) == {item}
+
+
+def test_properties_of_a_missing_device_are_skipped(tmp_path: Path, seed_copy: Path) -> None:
+    _mutate_device_gone(seed_copy)
+    _, items = run_json(tmp_path, "hosts/x10sae-xen-dom0", seed_copy)
+    assert items["test_pci_driver[8086:153a@00:19.0]"] == "skipped"
+
+
+def test_unreadable_facts_fail_never_pass(tmp_path: Path, seed_copy: Path) -> None:
+    (seed_copy / "fs/proc/cpuinfo").unlink()
+    manifest = json.loads((seed_copy / "manifest.json").read_text())
+    manifest["recorded"].remove("/proc/cpuinfo")
+    (seed_copy / "manifest.json").write_text(json.dumps(manifest))
+    code, items = run_json(tmp_path, "hosts/x10sae-xen-dom0", seed_copy)
+    cpu_items = {k: v for k, v in items.items() if "test_cpu" in k}
+    assert code == 1 and cpu_items and set(cpu_items.values()) == {"failed"}
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (("run",), "no profile given"),
+    (("run", "--profile", "selftests/data/profiles/bad-unknown-key.yaml", "--snapshot", str(SEED)), "bad-unknown-key.yaml:3: cpu.famly"),
+    (("run", "--profile", "hosts/x10sae-xen-dom0", "--snapshot", "/nonexistent"), "no such directory"),
+    (("run", "--bogus"), "unrecognized arguments"),
+    (("profiles", "lint", "selftests/data/profiles/bad-duplicate-key.yaml"), "duplicate key"),
+])
+def test_usage_and_profile_errors_exit_4(args: tuple[str, ...], needle: str) -> None:
+    proc = hwcompat(*args)
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert needle in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_profiles_show_names_file_and_line() -> None:
+    proc = hwcompat("profiles", "show", "hosts/x10sae-xen-dom0")
+    assert proc.returncode == 0
+    assert re.search(r"cpu_flag\s+vmx\s+.*profiles/cpus/intel-xeon-e3-1265l-v3.yaml:\d+", proc.stdout) is None
+    assert re.search(r"pci_driver\s+1000:0072\s+one of 'mpt2sas', 'mpt3sas'\s+profiles/hosts/x10sae-xen-dom0.yaml:\d+", proc.stdout)
+
+
+def test_profiles_lint_and_list_ship_clean() -> None:
+    assert hwcompat("profiles", "lint").returncode == 0
+    assert "hosts/x10sae-xen-dom0" in hwcompat("profiles", "list").stdout
+
+
+def test_capture_passes_on_its_source_and_extends_writes_less(tmp_path: Path) -> None:
+    full, slim = tmp_path / "full.yaml", tmp_path / "slim.yaml"
+    assert hwcompat("capture", "--snapshot", str(MODERN), "--out", str(full)).returncode == 0
+    proc = hwcompat("capture", "--snapshot", str(MODERN), "--extends", "boards/supermicro-x10sae", "--out", str(slim))
+    assert proc.returncode == 0, proc.stderr
+    assert len(slim.read_text()) < len(full.read_text())
+    assert "8086:153a@00:19.0" in full.read_text() and "8086:153a@00:19.0" not in slim.read_text()
+    for profile in (full, slim):
+        code, items = run_json(tmp_path, str(profile), MODERN)
+        assert code == 0, failed(items)
+
+
+def test_capture_with_a_wrong_extends_relaxes_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "dom0-on-bare-metal.yaml"
+    proc = hwcompat("capture", "--snapshot", str(MODERN), "--extends", "hosts/x10sae-xen-dom0", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "relaxed: cpu flag hypervisor" in proc.stderr
+    code, items = run_json(tmp_path, str(out), MODERN)
+    assert code == 0, failed(items)
