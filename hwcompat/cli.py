@@ -109,7 +109,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
-    """list | show P | lint [P ...] | schema."""
+    """List | show P | lint [P ...] | schema."""
     if args.action == "list":
         for path in sorted(loader.PROFILES_DIR.rglob("*.yaml")):
             rel = path.relative_to(loader.PROFILES_DIR).with_suffix("")

@@ -143,36 +143,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-def _facts(request: pytest.FixtureRequest, domain: str) -> Any:  # noqa: ANN401
+def _facts(request: pytest.FixtureRequest, domain: str) -> Any:
     return _state(request.config).facts.get(domain)
 
 
 @pytest.fixture(scope="session")
-def pci_facts(request: pytest.FixtureRequest) -> Any:  # noqa: ANN401
+def pci_facts(request: pytest.FixtureRequest) -> Any:
     """PCI facts of the checked machine (or Unknown)."""
     return _facts(request, "pci")
 
 
 @pytest.fixture(scope="session")
-def cpu_facts(request: pytest.FixtureRequest) -> Any:  # noqa: ANN401
+def cpu_facts(request: pytest.FixtureRequest) -> Any:
     """CPU facts of the checked machine (or Unknown)."""
     return _facts(request, "cpu")
 
 
 @pytest.fixture(scope="session")
-def kernel_facts(request: pytest.FixtureRequest) -> Any:  # noqa: ANN401
+def kernel_facts(request: pytest.FixtureRequest) -> Any:
     """Kernel facts of the checked machine (or Unknown)."""
     return _facts(request, "kernel")
 
 
 @pytest.fixture(scope="session")
-def dmi_facts(request: pytest.FixtureRequest) -> Any:  # noqa: ANN401
+def dmi_facts(request: pytest.FixtureRequest) -> Any:
     """DMI facts of the checked machine (or Unknown)."""
     return _facts(request, "dmi")
 
 
 @pytest.fixture(scope="session")
-def memory_facts(request: pytest.FixtureRequest) -> Any:  # noqa: ANN401
+def memory_facts(request: pytest.FixtureRequest) -> Any:
     """Memory facts of the checked machine (or Unknown)."""
     return _facts(request, "memory")
 
@@ -183,7 +183,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:  # noqa: ANN401
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Attach the CheckResult (JSON) to the report; record it for --json."""
     report = yield
     if STATE not in item.config.stash:
@@ -224,7 +224,7 @@ def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_html_report_title(report: Any) -> None:  # noqa: ANN401
+def pytest_html_report_title(report: Any) -> None:
     """Title the report after the profile."""
     state = report.config.stash.get(STATE, None) if hasattr(report, "config") else None
     report.title = f"hwcompat: {state.profile.name}" if state else "hwcompat report"

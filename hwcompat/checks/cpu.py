@@ -11,10 +11,11 @@ from hwcompat.results import CheckResult, cannot_check
 
 # Xen 4.3 pv_cpuid() and Linux's xen_cpuid() hide these from a PV guest, Dom0 included
 # (xen RELEASE-4.3.0 xen/arch/x86/traps.c; domain-facts.md B.3).
-XEN_PV_HIDDEN = frozenset(
-    "vme pse mtrr pge pse36 dts tm pbe pdpe1gb rdtscp arch_perfmon pebs bts xtopology aperfmperf "
-    "dtes64 ds_cpl vmx smx tm2 xtpr pdcm pcid x2apic smep invpcid tsc_adjust monitor".split()
-)
+XEN_PV_HIDDEN = frozenset((
+    "vme", "pse", "mtrr", "pge", "pse36", "dts", "tm", "pbe", "pdpe1gb", "rdtscp", "arch_perfmon",
+    "pebs", "bts", "xtopology", "aperfmperf", "dtes64", "ds_cpl", "vmx", "smx", "tm2", "xtpr",
+    "pdcm", "pcid", "x2apic", "smep", "invpcid", "tsc_adjust", "monitor",
+))
 # Intel microcode rev 0x1c for 06-3c-03 (2014) disabled TSX on Haswell (LKML 2014-09-18).
 TSX = frozenset({"hle", "rtm"})
 

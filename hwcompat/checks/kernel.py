@@ -38,9 +38,8 @@ def module(exp: ModuleExpectation, facts: KernelFacts | Unknown) -> CheckResult:
     state = "loaded" if loaded else "built into the kernel" if builtin else "on disk, not loaded" if on_disk else "not loaded"
 
     def verdict(ok: bool) -> CheckResult:
-        outcome = "passed" if ok else "failed"
         message = state if ok else f"expected {expected}, found {state}"
-        return CheckResult(outcome, subject, message, expected, state, origin, facts.origin)
+        return CheckResult("passed" if ok else "failed", subject, message, expected, state, origin, facts.origin)
 
     if exp.state == "loaded":
         return verdict(loaded or builtin)

@@ -48,7 +48,8 @@ def present(exp: PciExpectation, facts: PciFacts | Unknown) -> CheckResult:
         there = f"{other.id} is at {exp.slot} instead" if other else f"no device at {exp.slot}"
         return CheckResult("failed", subject, f"missing: {there}", f"{exp.id}{where}", there, str(exp.origin), facts.origin)
     expected = f"{count.describe()} device(s) {exp.id}{where}"
-    return CheckResult("failed", subject, f"expected {expected}, found {len(found)}: {_describe(found)}", expected, str(len(found)), str(exp.origin), facts.origin)
+    message = f"missing: no {exp.id} device found (expected {expected})" if not found else f"expected {expected}, found {len(found)}: {_describe(found)}"
+    return CheckResult("failed", subject, message, expected, str(len(found)), str(exp.origin), facts.origin)
 
 
 def _property(exp: PciExpectation, facts: PciFacts | Unknown, label: str, matcher: Matcher | None,
@@ -112,6 +113,7 @@ def unlisted(section: PciSection, facts: PciFacts | Unknown) -> CheckResult:
     found = ", ".join(f"{d.id} at {d.slot} (driver {show(d.driver)})" for d in extra) or "none"
     if not extra:
         return CheckResult("passed", subject, "every device present is named in the profile", "none", "none", origin, facts.origin)
+    what = f"{len(extra)} device(s) not in the profile: {found}"
     if section.unlisted == "fail":
-        return CheckResult("failed", subject, f"{len(extra)} device(s) not in the profile: {found}", "none (unlisted_devices: fail)", found, origin, facts.origin)
-    return CheckResult("passed", subject, f"reported, not judged: {len(extra)} device(s) not in the profile: {found}", "reported (unlisted_devices: report)", found, origin, facts.origin)
+        return CheckResult("failed", subject, what, "none (unlisted_devices: fail)", found, origin, facts.origin)
+    return CheckResult("passed", subject, f"reported, not judged: {what}", "reported (unlisted_devices: report)", found, origin, facts.origin)

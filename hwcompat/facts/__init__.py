@@ -31,7 +31,7 @@ def read(source: FactSource, path: str) -> str | Unknown:
     return Unknown(f"{path} does not exist") if text is None else text
 
 
-def parse_with_origin(parse: Callable[[str], Any], text: str, origin: str) -> Any:  # noqa: ANN401
+def parse_with_origin(parse: Callable[[str], Any], text: str, origin: str) -> Any:
     """Run a parser, naming the file it read in any ParseError."""
     try:
         return parse(text)
@@ -47,7 +47,7 @@ class FactCache:
         self.source = source
         self._facts: dict[str, object] = {}
 
-    def get(self, domain: str) -> Any:  # noqa: ANN401 - each domain has its own facts type
+    def get(self, domain: str) -> Any:
         """The facts of one domain (``pci``, ``cpu``, ...), or Unknown."""
         if domain not in self._facts:
             from hwcompat.facts.registry import COLLECTORS  # noqa: PLC0415 - avoids an import cycle

@@ -80,7 +80,7 @@ def _located(text: str, file: str) -> tuple[object, dict[KeyPath, Origin]]:
         if isinstance(node, yaml.MappingNode):
             out: dict[object, object] = {}
             for key_node, value_node in node.value:
-                key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+                key = loader.construct_object(key_node)
                 if isinstance(key, int | float | bool) or key is None:
                     key = str(key_node.value) if key is not None else "null"
                     raise ProfileError(file, key_node.start_mark.line + 1, _dotted(path), f"key {key!r} must be a string (quote it)")
@@ -92,7 +92,7 @@ def _located(text: str, file: str) -> tuple[object, dict[KeyPath, Origin]]:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [walk(item, (*path, i)) for i, item in enumerate(node.value)]
-        return loader.construct_object(node)  # type: ignore[no-untyped-call]
+        return loader.construct_object(node)
 
     try:
         return walk(root, ()), origins
@@ -222,7 +222,7 @@ def _merge(base: dict[str, Any], base_origins: dict[KeyPath, Origin], over: Mapp
         base_origins.update({p: o for p, o in over_origins.items() if p[: len(kpath)] == kpath})
 
 
-def _copy(value: Any) -> Any:  # noqa: ANN401
+def _copy(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -200,12 +200,12 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
 
     cpu = section("cpu")
     flags = tuple(
-        FlagExpectation(name, state, origins[("cpu", "flags", name)])  # type: ignore[arg-type]
+        FlagExpectation(name, state, origins[("cpu", "flags", name)])
         for name, state in (cpu.get("flags") or {}).items()  # type: ignore[attr-defined]
     )
     kernel = section("kernel")
     modules = tuple(
-        ModuleExpectation(name, state, origins[("kernel", "modules", name)])  # type: ignore[arg-type]
+        ModuleExpectation(name, state, origins[("kernel", "modules", name)])
         for name, state in (kernel.get("modules") or {}).items()  # type: ignore[attr-defined]
     )
     return Profile(

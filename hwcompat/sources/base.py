@@ -85,11 +85,11 @@ class FactSource(Protocol):
 class FileReader(Protocol):
     """The file half of FactSource, enough to walk a sysfs tree."""
 
-    def read_text(self, path: str) -> str | None: ...  # noqa: D102
+    def read_text(self, path: str) -> str | None: ...
 
-    def read_link(self, path: str) -> str | None: ...  # noqa: D102
+    def read_link(self, path: str) -> str | None: ...
 
-    def list_dir(self, path: str) -> list[str] | None: ...  # noqa: D102
+    def list_dir(self, path: str) -> list[str] | None: ...
 
 
 def walk_pci_sysfs(reader: FileReader) -> list[UdevDevice]:

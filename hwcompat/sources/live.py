@@ -68,7 +68,7 @@ class LiveSource:
             raise _unavailable(path, err) from None
 
     def stat(self, path: str) -> FileStat | None:
-        """lstat a path; None when missing."""
+        """Lstat a path; None when missing."""
         try:
             st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):

@@ -1,5 +1,6 @@
-"""RecordingSource: a FactSource that passes every question to another one and keeps the answers,
-so that they can be written out as a snapshot (format v1) that replays to the same facts.
+"""RecordingSource: passes every question to another FactSource and keeps the answers.
+
+The answers can be written out as a snapshot (format v1) that replays to the same facts.
 
 Only what the collectors asked for is recorded. Paths that were asked for and did not exist go
 into ``recorded`` too, so the snapshot says "absent" for them instead of "unknown". File
@@ -39,10 +40,10 @@ class RecordingSource:
         self.commands: dict[tuple[str, ...], CommandOutput] = {}
         self.stats: dict[str, FileStat] = {}
 
-    def where(self, path: str) -> str:  # noqa: D102
+    def where(self, path: str) -> str:
         return self.inner.where(path)
 
-    def read_text(self, path: str) -> str | None:  # noqa: D102
+    def read_text(self, path: str) -> str | None:
         text = self.inner.read_text(path)
         if text is None:
             self.absent.add(path)
@@ -50,7 +51,7 @@ class RecordingSource:
             self.files[path] = text
         return text
 
-    def read_link(self, path: str) -> str | None:  # noqa: D102
+    def read_link(self, path: str) -> str | None:
         target = self.inner.read_link(path)
         if target is None:
             self.absent.add(path)
@@ -58,7 +59,7 @@ class RecordingSource:
             self.links[path] = target
         return target
 
-    def list_dir(self, path: str) -> list[str] | None:  # noqa: D102
+    def list_dir(self, path: str) -> list[str] | None:
         names = self.inner.list_dir(path)
         if names is None:
             self.absent.add(path)
@@ -66,7 +67,7 @@ class RecordingSource:
             self.dirs[path] = names
         return names
 
-    def stat(self, path: str) -> FileStat | None:  # noqa: D102
+    def stat(self, path: str) -> FileStat | None:
         st = self.inner.stat(path)
         if st is None:
             self.absent.add(path)
@@ -74,7 +75,7 @@ class RecordingSource:
             self.stats[path] = st
         return st
 
-    def run(self, argv: Sequence[str]) -> CommandOutput:  # noqa: D102
+    def run(self, argv: Sequence[str]) -> CommandOutput:
         out = self.inner.run(argv)
         self.commands[tuple(argv)] = out
         return out

@@ -158,8 +158,8 @@ class SnapshotSource:
         except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
             raise SnapshotError(self.location, f"not a readable .tar.gz (truncated?): {err}") from None
         self.manifest = self._load_manifest()
-        self.recorded = tuple(posixpath.normpath(r) for r in self.manifest["recorded"])
-        self._commands = {tuple(c["argv"]): c for c in self.manifest["commands"]}
+        self.recorded = tuple(posixpath.normpath(r) for r in self.manifest["recorded"])  # type: ignore[attr-defined]
+        self._commands = {tuple(c["argv"]): c for c in self.manifest["commands"]}  # type: ignore[attr-defined]
         self.hostname = str(self.manifest.get("hostname", ""))
 
     def _load_manifest(self) -> dict[str, object]:
