@@ -1,0 +1,63 @@
+"""Every check can fail: a profile that contradicts the modern X10SAE snapshot on each property
+fails every item, and the same properties told truthfully pass."""
+
+from __future__ import annotations
+
+from hwcompat.facts import FactCache
+from hwcompat.plan import PLAN, evaluate
+from hwcompat.profile.loader import load_text
+from hwcompat.sources.snapshot import SnapshotSource
+from selftests.conftest import MODERN
+
+WRONG = """
+name: wrong
+dmi: {board_name: X11SSL, bios_version: {contains: "9.9"}}
+memory: {total_mb: {max: 1024}}
+pci:
+  unlisted_devices: fail
+  devices:
+    "8086:1533@03:00.0": {driver: e1000e, subsystem: "15d9:0000", class: "0c03", revision: "99", behind: "00:1c.0"}
+    "8086:8c24@00:1f.6": {driver: null}
+    "dead:beef": {}
+cpu:
+  model_name: {contains: EPYC}
+  microcode: {min: 0x99}
+  flags: {avx512f: required, avx2: forbidden}
+kernel:
+  release: {version: "<5"}
+  modules: {tmem: available, e1000e: absent, igb: not_loaded, xen_netback: loaded}
+"""
+
+RIGHT = """
+name: right
+dmi: {board_name: X10SAE, bios_version: {contains: "3"}}
+memory: {total_mb: {min: 15000}}
+pci:
+  devices:
+    "8086:1533@03:00.0": {driver: igb, subsystem: "15d9:1533", class: "0200", revision: "03", behind: "00:1c.3"}
+    "8086:8c24@00:1f.6": {driver: intel_pch_thermal}
+cpu:
+  model_name: {contains: E3-1265L}
+  microcode: {min: 0x17}
+  flags: {avx2: required, avx512f: forbidden}
+kernel:
+  release: {version: ">=6.1,<6.2"}
+  modules: {kvm: available, tmem: absent, xen_netback: not_loaded, ahci: loaded}
+"""
+
+
+def _results(text: str) -> dict[str, str]:
+    return {item: r.outcome for item, r in evaluate(load_text(text), FactCache(SnapshotSource(MODERN)))}
+
+
+def test_each_check_fails_on_a_contradiction() -> None:
+    results = _results(WRONG)
+    # the two devices are present (their properties are what is wrong); dead:beef is the presence failure
+    assert {k for k, v in results.items() if v != "failed"} == {"pci_device_expectation[8086:1533@03:00.0]", "pci_device_expectation[8086:8c24@00:1f.6]"}
+    assert {item.split("[")[0] for item in results} == set(PLAN)
+
+
+def test_each_check_passes_on_the_truth() -> None:
+    results = _results(RIGHT)
+    assert {k for k, v in results.items() if v != "passed"} == set()
+    assert {item.split("[")[0] for item in results} == set(PLAN) - {"pci_unlisted_expectation"}
