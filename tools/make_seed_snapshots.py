@@ -212,7 +212,7 @@ def build(out: Path, modern: bool) -> None:
 
 
 def _same(a: Path, b: Path) -> bool:
-    cmp = filecmp.dircmp(a, b)
+    cmp = filecmp.dircmp(a, b, ignore=["README.md"])
     if cmp.left_only or cmp.right_only or cmp.diff_files or cmp.funny_files:
         return False
     return all(_same(a / d, b / d) for d in cmp.common_dirs)
