@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from hwcompat import testing
-from hwcompat.errors import HwcompatError, ProfileError, SnapshotError
+from hwcompat.errors import HwcompatError, ParseError, ProfileError, SnapshotError
 from hwcompat.facts import FactCache, Unknown
 from hwcompat.plan import PLAN
 from hwcompat.profile import loader
@@ -137,14 +137,17 @@ NO_ITEM = pytest.mark.hwcompat_no_item
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Drop the placeholder items of rows the profile's sections do not ask for."""
-    keep = [i for i in items if i.get_closest_marker(NO_ITEM.name) is None]
-    if len(keep) != len(items):
-        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
-        items[:] = keep
+    # Not reported as "deselected": these were never tests, only the price of parametrizing.
+    items[:] = [i for i in items if i.get_closest_marker(NO_ITEM.name) is None]
 
 
 def _facts(request: pytest.FixtureRequest, domain: str) -> Any:
-    return _state(request.config).facts.get(domain)
+    try:
+        return _state(request.config).facts.get(domain)
+    except (ParseError, SnapshotError) as err:
+        problem = str(err)
+    # An error outcome (hwcompat could not read its input), told without a stack.
+    pytest.fail(f"hwcompat cannot read the {domain} facts: {problem}\n(a hwcompat problem: please report it with this input)", pytrace=False)
 
 
 @pytest.fixture(scope="session")

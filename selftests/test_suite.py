@@ -141,3 +141,12 @@ def test_capture_with_a_wrong_extends_relaxes_and_says_so(tmp_path: Path) -> Non
     assert "relaxed: cpu flag hypervisor" in proc.stderr
     code, items = run_json(tmp_path, str(out), MODERN)
     assert code == 0, failed(items)
+
+
+def test_odd_input_is_an_error_naming_the_line(tmp_path: Path, seed_copy: Path) -> None:
+    (seed_copy / "fs/proc/cpuinfo").write_text("processor : 0\ncpu family : six\n")
+    proc = hwcompat("run", "--profile", "hosts/x10sae-xen-dom0", "--snapshot", str(seed_copy), "--", "-k", "test_cpu_property")
+    assert proc.returncode == 1
+    assert "ERROR at setup of test_cpu_property" in proc.stdout
+    assert "proc_cpuinfo: line 2 in snapshot" in proc.stdout and "'cpu family : six'" in proc.stdout
+    assert "Traceback" not in proc.stdout and "def _facts" not in proc.stdout

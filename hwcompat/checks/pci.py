@@ -24,7 +24,10 @@ def _subject(exp: PciExpectation, what: str = "") -> str:
 
 def matching(exp: PciExpectation, facts: PciFacts) -> list[PciDevice]:
     """Devices that are this expectation's identity: vendor:device, and the slot when given."""
-    return [d for d in facts.devices if d.id == exp.id and (exp.slot is None or d.slot == exp.slot)]
+    if exp.slot is None:
+        return list(facts.by_id(exp.id))
+    found = facts.by_slot(exp.slot)
+    return [found] if found is not None and found.id == exp.id else []
 
 
 def _describe(devices: list[PciDevice]) -> str:
@@ -98,9 +101,11 @@ def topology(exp: PciExpectation, facts: PciFacts | Unknown) -> CheckResult:
     return _property(exp, facts, "behind", exp.behind, lambda d: d.parent)
 
 
-def claimed(section: PciSection, device: PciDevice) -> bool:
-    """True when some expectation of the section names this device."""
-    return any(device.id == e.id and (e.slot is None or device.slot == e.slot) for e in section.devices)
+def unclaimed(section: PciSection, facts: PciFacts) -> list[PciDevice]:
+    """Devices that no expectation of the section names."""
+    any_slot = {e.id for e in section.devices if e.slot is None}
+    slotted = {(e.id, e.slot) for e in section.devices if e.slot is not None}
+    return [d for d in facts.devices if d.id not in any_slot and (d.id, d.slot) not in slotted]
 
 
 def unlisted(section: PciSection, facts: PciFacts | Unknown) -> CheckResult:
@@ -109,7 +114,7 @@ def unlisted(section: PciSection, facts: PciFacts | Unknown) -> CheckResult:
     origin = str(section.unlisted_origin)
     if isinstance(facts, Unknown):
         return cannot_check(subject, facts.reason, origin)
-    extra = [d for d in facts.devices if not claimed(section, d)]
+    extra = unclaimed(section, facts)
     found = ", ".join(f"{d.id} at {d.slot} (driver {show(d.driver)})" for d in extra) or "none"
     if not extra:
         return CheckResult("passed", subject, "every device present is named in the profile", "none", "none", origin, facts.origin)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hwcompat.errors import ParseError
 from hwcompat.parsers import sysfs_pci
@@ -16,10 +16,23 @@ class PciFacts:
 
     devices: tuple[PciDevice, ...]
     origin: str
+    _by_slot: dict[str, PciDevice] = field(default_factory=dict, repr=False, compare=False)
+    _by_id: dict[str, tuple[PciDevice, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, list[PciDevice]] = {}
+        for d in self.devices:
+            self._by_slot[d.slot] = d
+            by_id.setdefault(d.id, []).append(d)
+        self._by_id.update({k: tuple(v) for k, v in by_id.items()})
 
     def by_slot(self, slot: str) -> PciDevice | None:
         """The device at a full slot (``0000:00:19.0``), if any."""
-        return next((d for d in self.devices if d.slot == slot), None)
+        return self._by_slot.get(slot)
+
+    def by_id(self, ident: str) -> tuple[PciDevice, ...]:
+        """Every device with this ``vendor:device``."""
+        return self._by_id.get(ident, ())
 
 
 def collect(source: FactSource) -> PciFacts:

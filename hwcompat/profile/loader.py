@@ -216,10 +216,23 @@ def _merge(base: dict[str, Any], base_origins: dict[KeyPath, Origin], over: Mapp
             base_origins[kpath] = over_origins[kpath]
             _merge(base[key], base_origins, value, over_origins, kpath)
             continue
-        for p in [p for p in base_origins if p[: len(kpath)] == kpath]:
-            del base_origins[p]
+        if key in base:
+            for p in _paths(base[key], kpath):
+                base_origins.pop(p, None)
         base[key] = _copy(value)
-        base_origins.update({p: o for p, o in over_origins.items() if p[: len(kpath)] == kpath})
+        base_origins.update({p: over_origins[p] for p in _paths(value, kpath) if p in over_origins})
+
+
+def _paths(value: Any, path: KeyPath) -> list[KeyPath]:
+    """The key path of ``value`` and of everything inside it."""
+    out = [path]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*path, i))
+    return out
 
 
 def _copy(value: Any) -> Any:

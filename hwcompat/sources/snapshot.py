@@ -158,7 +158,7 @@ class SnapshotSource:
         except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
             raise SnapshotError(self.location, f"not a readable .tar.gz (truncated?): {err}") from None
         self.manifest = self._load_manifest()
-        self.recorded = tuple(posixpath.normpath(r) for r in self.manifest["recorded"])  # type: ignore[attr-defined]
+        self.recorded = frozenset(posixpath.normpath(r) for r in self.manifest["recorded"])  # type: ignore[attr-defined]
         self._commands = {tuple(c["argv"]): c for c in self.manifest["commands"]}  # type: ignore[attr-defined]
         self.hostname = str(self.manifest.get("hostname", ""))
 
@@ -186,7 +186,9 @@ class SnapshotSource:
         return f"snapshot {self.location}: fs{path}"
 
     def _is_recorded(self, path: str) -> bool:
-        return any(path == r or path.startswith(r.rstrip("/") + "/") for r in self.recorded)
+        """True when the path or one of its ancestors is a recorded root."""
+        parts = posixpath.normpath(path).split("/")
+        return "/" in self.recorded or any("/".join(parts[:i]) in self.recorded for i in range(2, len(parts) + 1))
 
     def _resolve(self, path: str, follow_last: bool) -> tuple[str, _Node] | None:
         """Resolve an absolute machine path to a node under fs/, following links inside fs/."""
