@@ -180,6 +180,24 @@ def memory_facts(request: pytest.FixtureRequest) -> Any:
     return _facts(request, "memory")
 
 
+@pytest.fixture(scope="session")
+def boot_facts(request: pytest.FixtureRequest) -> Any:
+    """Boot facts (command line, kernel config, GRUB defaults, boot modules, swap) or Unknown."""
+    return _facts(request, "boot")
+
+
+@pytest.fixture(scope="session")
+def xen_facts(request: pytest.FixtureRequest) -> Any:
+    """Xen facts of the checked machine (or Unknown)."""
+    return _facts(request, "xen")
+
+
+@pytest.fixture(scope="session")
+def tmem_facts(request: pytest.FixtureRequest) -> Any:
+    """Guest-side tmem facts of the checked machine (or Unknown)."""
+    return _facts(request, "tmem")
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Forget the previous test's results."""
     testing.CURRENT.clear()

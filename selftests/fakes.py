@@ -31,6 +31,10 @@ class DictSource:
             raise FactUnavailable(f"{path} not recorded")
         return self.files.get(path)
 
+    def read_bytes(self, path: str) -> bytes | None:
+        text = self.read_text(path)
+        return None if text is None else text.encode()
+
     def read_link(self, path: str) -> str | None:
         return self.links.get(path)
 

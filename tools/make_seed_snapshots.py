@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "snapshots" / "x10sae-xen-dom0"
 MODERN = ROOT / "selftests" / "data" / "snapshots" / "x10sae-modern"
+GUEST = ROOT / "snapshots" / "xen-guest-tmem"
+DEBIAN12 = ROOT / "snapshots" / "debian12-xen-dom0"
 
 # slot, vendor:device, class, revision, subsystem, driver on 3.13, driver on a current kernel, parent slot
 DEVICES = [
@@ -145,9 +147,120 @@ def _modules_dep(mods: list[tuple[str, int, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _xl_info(fields: list[tuple[str, str]]) -> str:
+    return "".join(f"{k:<23}: {v}\n" for k, v in fields)
+
+
+def _xl_list(rows: list[tuple[str, int, int, int, str, float]]) -> str:
+    out = "Name                                        ID   Mem VCPUs\tState\tTime(s)\n"
+    return out + "".join(f"{n:<40} {i:5d} {m:5d} {v:5d}     {st}  {t:8.1f}\n" for n, i, m, v, st, t in rows)
+
+
+XENTOP_HEAD = ("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k) VBDS   VBD_OO"
+               "   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID\n")
+
+# The published xentop sample (seed-systems.md section 2); guest names were redacted there.
+SEED_DOMAINS = [
+    # name, id, xentop row after the name, tmem (Ge, Pp, Gp, ephemeral pages)
+    ("Domain-0", 0, "-----r      27858    5.9   10397272   62.4   10485760      63.0     2    0        0        0    0        0"
+                    "        0        0          0          0    0", None),
+    ("guest1", 1, "--b---      12324    3.7    1191920    7.2    2098176      12.6     1    1 1475615857 47146601    1        0"
+                  "   292522    47176   29285682    4827432    0", (0, 463995, 463807, 0)),
+    ("guest2", 2, "--b---       1476    0.2     226068    1.4    2098176      12.6     1    1    74948    30323    1      544"
+                  "  8277450    20808  239717602    1317408    0", (0, 119478, 119364, 0)),
+    ("guest3", 3, "--b---        172    0.1     225820    1.4    2098176      12.6     2    1     7837      655    1        2"
+                  "    36238     9679    2126866     673864    0", (75, 2359, 2359, 75)),
+    ("guest4", 4, "--b---         59    0.1     207624    1.2    1741824      10.5     2    1     1377     2512    1        1"
+                  "    39733     1242    3007082      64040    0", (0, 623, 623, 0)),
+]
+
+
+def _write(out: Path, files: dict[str, str], links: dict[str, str], commands: list[tuple[list[str], str | None, int, str]],
+           recorded: list[str], hostname: str, captured_at: str) -> None:
+    fs = out / "fs"
+    for p, text in files.items():
+        dest = fs / p.lstrip("/")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(text, encoding="utf-8")
+    for p, target in links.items():
+        dest = fs / p.lstrip("/")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, dest)
+    entries = []
+    for argv, stdout, code, stderr in commands:
+        slug = "_".join(argv).replace("/", ".")
+        if stdout is not None:
+            (out / "cmd").mkdir(exist_ok=True)
+            (out / "cmd" / slug).write_text(stdout, encoding="utf-8")
+        entries.append({"argv": argv, "stdout": f"cmd/{slug}" if stdout is not None else None, "exit": code, "stderr": stderr})
+    manifest = {
+        "format": "hwcompat-snapshot/1",
+        "captured_at": captured_at,
+        "captured_by": "tools/make_seed_snapshots.py (reconstructed, not recorded)",
+        "hostname": hostname,
+        "recorded": sorted(recorded),
+        "commands": entries,
+        "stat": {},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _seed_xen(files: dict[str, str], recorded: list[str]) -> list[tuple[list[str], str | None, int, str]]:
+    """The seed Dom0's Xen 4.3 evidence."""
+    files.update({
+        "/sys/hypervisor/type": "xen\n",
+        "/sys/hypervisor/version/major": "4\n",
+        "/sys/hypervisor/version/minor": "3\n",
+        "/sys/hypervisor/version/extra": ".0\n",
+        "/sys/hypervisor/properties/capabilities": "xen-3.0-x86_64 xen-3.0-x86_32p hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64\n",
+        "/proc/xen/capabilities": "control_d\n",
+        "/proc/cmdline": "root=/dev/mapper/x10sae-root ro quiet\n",
+        "/proc/swaps": "Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n/dev/mapper/x10sae-swap_1               partition\t8384508\t0\t-1\n",
+        "/etc/modules": "# /etc/modules: kernel modules to load at boot time.\n#\n# This file contains the names of kernel modules that should be loaded\n"
+                        "# at boot time, one per line. Lines beginning with \"#\" are ignored.\n# Parameters can be specified after the module name.\n\nloop\n",
+        "/etc/default/grub": (
+            "# If you change this file, run 'update-grub' afterwards to update\n# /boot/grub/grub.cfg.\n"
+            "# For full documentation of the options in this file, see:\n#   info -f grub -n 'Simple configuration'\n\n"
+            "GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`\n"
+            "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n\n"
+            "# Xen: cap Dom0 so the rest of the 16 GB is left for the guests, and turn on tmem\n"
+            "GRUB_CMDLINE_XEN_DEFAULT=\"dom0_mem=10240M,max:10240M\"\n"
+            "GRUB_CMDLINE_XEN_DEFAULT=\"$GRUB_CMDLINE_XEN_DEFAULT tmem\"\n"),
+    })
+    recorded += ["/sys/hypervisor", "/proc/xen", "/proc/cmdline", "/proc/swaps", "/etc/modules", "/etc/modules-load.d",
+                 "/etc/default/grub", "/etc/default/grub.d"]
+    info = _xl_info([
+        ("host", "x10sae"), ("release", "3.13-1-amd64"), ("version", "#1 SMP Debian 3.13.10-1 (2014-04-15)"), ("machine", "x86_64"),
+        ("nr_cpus", "8"), ("max_cpu_id", "7"), ("nr_nodes", "1"), ("cores_per_socket", "4"), ("threads_per_core", "2"),
+        ("cpu_mhz", "2494"), ("hw_caps", "bfebfbff:2c100800:00000000:00007f00:77fafbff:00000000:00000021:000027ab"),
+        ("virt_caps", "hvm hvm_directio"), ("total_memory", "16261"), ("free_memory", "4041"), ("sharing_freed_memory", "0"),
+        ("sharing_used_memory", "0"), ("outstanding_claims", "0"), ("free_cpus", "0"), ("xen_major", "4"), ("xen_minor", "3"),
+        ("xen_extra", ".0"), ("xen_caps", "xen-3.0-x86_64 xen-3.0-x86_32p hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64"),
+        ("xen_scheduler", "credit"), ("xen_pagesize", "4096"), ("platform_params", "virt_start=0xffff800000000000"),
+        ("xen_changeset", ""), ("xen_commandline", "dom0_mem=10240M,max:10240M tmem"),
+        ("cc_compiler", "gcc (Debian 4.8.2-21) 4.8.2"), ("cc_compile_by", "pkg-xen-devel"),
+        ("cc_compile_domain", "lists.alioth.debian.org"), ("cc_compile_date", "Sun Jun  8 10:42:08 UTC 2014"),
+        ("xend_config_format", "4"),
+    ])
+    xl_list = _xl_list([(n, i, int(row.split()[3]) // 1024, int(row.split()[7]), "r-----" if i == 0 else "-b----",
+                         float(row.split()[1]) + 0.3) for n, i, row, _ in SEED_DOMAINS])
+    xentop = ("xentop - 17:04:20   Xen 4.3.0\n5 domains: 1 running, 4 blocked, 0 paused, 0 crashed, 0 dying, 0 shutdown \n"
+              "Mem: 16651980k total, 12513168k used, 4138812k free, 38912k freeable, CPUs: 8 @ 2494MHz\n" + XENTOP_HEAD
+              + "".join(f"{n:>10} {row}\n" for n, _, row, _ in SEED_DOMAINS))
+    tmem = ""
+    for _, i, _, t in SEED_DOMAINS:
+        if t is None:
+            continue
+        ge, pp, gp, _eph = t
+        tmem += f"C=CI:{i},ww:0,ca:0,co:0,fr:0,Tc:{pp * 1850},Ge:{ge},Pp:{pp},Gp:{gp}\n"
+        tmem += f"P=CI:{i},PI:0,PT:PP,U0:0,U1:0\nP=CI:{i},PI:1,PT:EP,U0:0,U1:0\n"
+    tmem += "G=Tt:586455,Te:0,Cf:0,Af:0,Pf:0,Ta:9,Lm:0,Et:0,Ea:0,Rt:0,Ra:0,Rx:0,Fp:0\n"
+    return [(["xl", "info"], info, 0, ""), (["xl", "list"], xl_list, 0, ""), (["xentop", "-b", "-i", "1", "-f"], xentop, 0, ""),
+            (["xl", "tmem-list", "-a"], tmem, 0, "")]
+
+
 def build(out: Path, modern: bool) -> None:
     """Write one snapshot directory."""
-    fs = out / "fs"
     release = "6.1.0-18-amd64" if modern else "3.13-1-amd64"
     files: dict[str, str] = {
         "/proc/sys/kernel/hostname": "x10sae\n",
@@ -191,24 +304,102 @@ def build(out: Path, modern: bool) -> None:
             links[f"{path}/driver"] = posixpath.relpath(f"/sys/bus/pci/drivers/{driver}", path)
         files[f"{path}/uevent"] = "\n".join(uevent) + "\n"
         links[f"/sys/bus/pci/devices/{_full(slot)}"] = posixpath.relpath(path, "/sys/bus/pci/devices")
-    for p, text in files.items():
-        dest = fs / p.lstrip("/")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(text, encoding="utf-8")
-    for p, target in links.items():
-        dest = fs / p.lstrip("/")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(target, dest)
-    manifest = {
-        "format": "hwcompat-snapshot/1",
-        "captured_at": "2026-11-26T00:00:00Z" if modern else "2014-09-02T10:00:00Z",
-        "captured_by": "tools/make_seed_snapshots.py (reconstructed, not recorded)",
-        "hostname": "x10sae",
-        "recorded": sorted(recorded),
-        "commands": [],
-        "stat": {},
+    if modern:
+        recorded += ["/sys/hypervisor", "/proc/xen"]  # bare metal: recorded, and absent
+    commands = [] if modern else _seed_xen(files, recorded)
+    _write(out, files, links, commands, recorded, "x10sae", "2026-11-26T00:00:00Z" if modern else "2014-09-02T10:00:00Z")
+
+
+def build_guest(out: Path) -> None:
+    """The seed's tmem guest: Linux 3.13 with a custom -tmem kernel, swap, tmem loaded (section 2)."""
+    release = "3.13.10-tmem"
+    config = "\n".join([
+        "# Linux/x86 3.13.10 Kernel Configuration (abridged: the options hwcompat reads)",
+        "CONFIG_LOCALVERSION=\"-tmem\"", "CONFIG_SWAP=y", "CONFIG_XEN=y", "CONFIG_XEN_PVHVM=y", "CONFIG_XEN_BALLOON=y",
+        "CONFIG_XEN_SELFBALLOONING=y", "CONFIG_CLEANCACHE=y", "CONFIG_FRONTSWAP=y", "CONFIG_XEN_TMEM=m",
+        "# CONFIG_ZSWAP is not set", "CONFIG_XEN_BLKDEV_FRONTEND=m", "CONFIG_XEN_NETDEV_FRONTEND=m", "",
+    ])
+    modules = [("tmem", 17783, ""), ("xen_netfront", 26622, ""), ("xen_blkfront", 26743, ""), ("ext4", 479036, ""),
+               ("jbd2", 94098, "ext4"), ("mbcache", 17171, "ext4"), ("crc16", 12343, "ext4")]
+    files = {
+        "/proc/sys/kernel/hostname": "guest1\n",
+        "/proc/sys/kernel/osrelease": release + "\n",
+        "/proc/cmdline": "root=UUID=6d9e7c21-3c4b-4d6e-9a55-2f1b8f0c6a10 ro quiet tmem\n",
+        "/proc/meminfo": "MemTotal:        2032916 kB\nMemFree:           61244 kB\n",
+        "/proc/modules": _modules(modules),
+        "/proc/swaps": "Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n/dev/xvda2                              partition\t524284\t81232\t-1\n",
+        "/proc/xen/capabilities": "",
+        "/sys/hypervisor/type": "xen\n",
+        "/sys/hypervisor/version/major": "4\n",
+        "/sys/hypervisor/version/minor": "3\n",
+        "/sys/hypervisor/version/extra": ".0\n",
+        f"/boot/config-{release}": config,
+        f"/lib/modules/{release}/modules.builtin": "kernel/drivers/xen/xen-balloon.ko\nkernel/drivers/xen/xen-selfballoon.ko\n",
+        f"/lib/modules/{release}/modules.dep": "kernel/drivers/xen/tmem.ko:\nkernel/drivers/net/xen-netfront.ko:\nkernel/drivers/block/xen-blkfront.ko:\n",
+        "/etc/modules": "# /etc/modules: kernel modules to load at boot time.\n\nloop\ntmem\n",
+        "/etc/default/grub": "GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"tmem\"\n",
+        "/sys/module/tmem/parameters/cleancache": "Y\n",
+        "/sys/module/tmem/parameters/frontswap": "Y\n",
+        "/sys/module/tmem/parameters/selfballooning": "Y\n",
+        "/sys/module/tmem/parameters/selfshrinking": "Y\n",
+        "/sys/devices/system/xen_memory/xen_memory0/selfballoon/selfballooning": "1\n",
+        "/sys/devices/system/xen_memory/xen_memory0/selfballoon/selfballoon_interval": "5\n",
+        "/sys/kernel/debug/frontswap/succ_stores": "463995\n",
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    recorded = ["/proc/sys/kernel", "/proc/cmdline", "/proc/meminfo", "/proc/modules", "/proc/swaps", "/proc/xen", "/sys/hypervisor",
+                f"/boot/config-{release}", f"/lib/modules/{release}", "/etc/modules", "/etc/modules-load.d", "/etc/default/grub",
+                "/etc/default/grub.d", "/sys/module/tmem", "/sys/devices/system/xen_memory", "/sys/kernel/debug/frontswap", "/sys/bus/pci"]
+    _write(out, files, {}, [(["xl", "info"], None, 127, "xl: not installed")], recorded, "guest1", "2014-09-02T10:00:00Z")
+
+
+def build_debian12_dom0(out: Path) -> None:
+    """A current Debian 12 Dom0: Xen 4.17, Linux 6.1, one guest, no tmem anywhere."""
+    release = "6.1.0-18-amd64"
+    files = {
+        "/proc/sys/kernel/hostname": "bookworm-dom0\n",
+        "/proc/sys/kernel/osrelease": release + "\n",
+        "/proc/cmdline": "placeholder root=/dev/mapper/vg0-root ro quiet\n",
+        "/proc/modules": _modules([("xen_netback", 65536, ""), ("xen_blkback", 53248, ""), ("xen_gntdev", 45056, ""),
+                                   ("xen_gntalloc", 20480, ""), ("xen_evtchn", 16384, ""), ("xenfs", 16384, ""),
+                                   ("xen_privcmd", 28672, "xenfs")]),
+        "/proc/swaps": "Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n/dev/dm-1                               partition\t999420\t0\t-2\n",
+        "/proc/xen/capabilities": "control_d\n",
+        "/sys/hypervisor/type": "xen\n",
+        "/sys/hypervisor/version/major": "4\n",
+        "/sys/hypervisor/version/minor": "17\n",
+        "/sys/hypervisor/version/extra": ".3\n",
+        "/etc/modules": "# /etc/modules: kernel modules to load at boot time.\n",
+        "/etc/default/grub": "GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`\n"
+                             "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n",
+        "/etc/default/grub.d/xen.cfg": "########\n# Xen #\n########\n\necho \"Including Xen overrides from /etc/default/grub.d/xen.cfg\"\n\n"
+                                       "GRUB_CMDLINE_XEN_DEFAULT=\"dom0_mem=4096M,max:4096M\"\n",
+    }
+    recorded = ["/proc/sys/kernel", "/proc/cmdline", "/proc/modules", "/proc/swaps", "/proc/xen", "/sys/hypervisor", "/etc/modules",
+                "/etc/modules-load.d", "/etc/default/grub", "/etc/default/grub.d", f"/boot/config-{release}", "/proc/config.gz"]
+    info = _xl_info([
+        ("host", "bookworm-dom0"), ("release", release), ("version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"),
+        ("machine", "x86_64"), ("nr_cpus", "8"), ("max_cpu_id", "7"), ("nr_nodes", "1"), ("cores_per_socket", "4"),
+        ("threads_per_core", "2"), ("cpu_mhz", "2494.226"),
+        ("hw_caps", "bfebfbff:77fafbff:2c100800:00000121:0000000f:000027ab:00000000:00000100"),
+        ("virt_caps", "pv hvm hvm_directio pv_directio hap shadow gnttab-v1 gnttab-v2"), ("total_memory", "16261"),
+        ("free_memory", "9874"), ("sharing_freed_memory", "0"), ("sharing_used_memory", "0"), ("outstanding_claims", "0"),
+        ("free_cpus", "0"), ("xen_major", "4"), ("xen_minor", "17"), ("xen_extra", ".3"), ("xen_version", "4.17.3"),
+        ("xen_caps", "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64"), ("xen_scheduler", "credit2"),
+        ("xen_pagesize", "4096"), ("platform_params", "virt_start=0xffff800000000000"), ("xen_changeset", ""),
+        ("xen_commandline", "placeholder dom0_mem=4096M,max:4096M no-real-mode edd=off"),
+        ("cc_compiler", "x86_64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0"), ("cc_compile_by", "pkg-xen-devel"),
+        ("cc_compile_domain", "lists.alioth.debian.org"), ("cc_compile_date", "Tue Jan 30 10:52:11 UTC 2024"),
+        ("build_id", "4a0a6bb6b2e4d5f1c8c1e7d5bf6d0e4b8f6a1c2d"), ("xend_config_format", "4"),
+    ])
+    xl_list = _xl_list([("Domain-0", 0, 4096, 8, "r-----", 1520.4), ("web", 1, 2048, 2, "-b----", 311.9)])
+    xentop = ("xentop - 10:12:55   Xen 4.17.3\n2 domains: 1 running, 1 blocked, 0 paused, 0 crashed, 0 dying, 0 shutdown \n"
+              "Mem: 16651980k total, 6540000k used, 10111980k free    CPUs: 8 @ 2494MHz\n" + XENTOP_HEAD
+              + "  Domain-0 -----r       1520    2.1    4194304   25.2    4194304      25.2     8    0        0        0    0        0"
+                "        0        0          0          0    0\n"
+              + "       web --b---        311    0.4    2097152   12.6    2098176      12.6     2    1   811203   254101    1        0"
+                "    18233     9921     881402     406233    0\n")
+    commands = [(["xl", "info"], info, 0, ""), (["xl", "list"], xl_list, 0, ""), (["xentop", "-b", "-i", "1", "-f"], xentop, 0, "")]
+    _write(out, files, {}, commands, recorded, "bookworm-dom0", "2026-11-26T00:00:00Z")
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -223,11 +414,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="exit 1 if the committed snapshots differ")
     args = ap.parse_args()
-    for target, modern in ((SEED, False), (MODERN, True)):
+    builders = {SEED: lambda o: build(o, False), MODERN: lambda o: build(o, True), GUEST: build_guest, DEBIAN12: build_debian12_dom0}
+    for target, builder in builders.items():
         with tempfile.TemporaryDirectory() as tmp:
             fresh = Path(tmp) / target.name
             fresh.mkdir()
-            build(fresh, modern)
+            builder(fresh)
             if args.check:
                 if not target.is_dir() or not _same(fresh, target):
                     print(f"{target.relative_to(ROOT)} differs from tools/make_seed_snapshots.py", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hwcompat.facts import cpu, dmi, kernel, memory, pci
+from hwcompat.facts import boot, cpu, dmi, kernel, memory, pci, tmem, xen
 from hwcompat.sources.base import FactSource
 
 COLLECTORS: dict[str, Callable[[FactSource], object]] = {
@@ -13,4 +13,7 @@ COLLECTORS: dict[str, Callable[[FactSource], object]] = {
     "kernel": kernel.collect,
     "dmi": dmi.collect,
     "memory": memory.collect,
+    "boot": boot.collect,
+    "xen": xen.collect,
+    "tmem": tmem.collect,
 }

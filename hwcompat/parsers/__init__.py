@@ -7,7 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hwcompat.parsers import modules_list, proc_cpuinfo, proc_meminfo, proc_modules, sysfs_pci
+from hwcompat.parsers import (
+    cmdline,
+    grub_default,
+    kernel_config,
+    modules_list,
+    modules_load,
+    proc_cpuinfo,
+    proc_meminfo,
+    proc_modules,
+    proc_swaps,
+    sysfs_pci,
+    xentop_batch,
+    xl_info,
+    xl_list,
+    xl_tmem_list,
+)
 
 PARSERS: dict[str, Callable[..., object]] = {
     proc_cpuinfo.NAME: proc_cpuinfo.parse,
@@ -15,4 +30,13 @@ PARSERS: dict[str, Callable[..., object]] = {
     proc_meminfo.NAME: proc_meminfo.parse,
     modules_list.NAME: modules_list.parse,
     sysfs_pci.NAME: sysfs_pci.parse,
+    xl_info.NAME: xl_info.parse,
+    xl_list.NAME: xl_list.parse,
+    xl_tmem_list.NAME: xl_tmem_list.parse,
+    xentop_batch.NAME: xentop_batch.parse,
+    grub_default.NAME: grub_default.parse,
+    cmdline.NAME: cmdline.parse,
+    kernel_config.NAME: kernel_config.parse,
+    proc_swaps.NAME: proc_swaps.parse,
+    modules_load.NAME: modules_load.parse,
 }

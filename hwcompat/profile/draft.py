@@ -56,6 +56,13 @@ def draft(facts: FactCache, name: str) -> dict[str, Any]:
         section["logical_cpus"] = cpu.logical_cpus
         section["flags"] = dict.fromkeys(sorted(cpu.flags), "required")
         data["cpu"] = section
+    xen = facts.get("xen")
+    if not isinstance(xen, Unknown) and xen.role in ("dom0", "domU"):
+        section_xen: dict[str, Any] = {"role": xen.role}
+        v = xen.version_tuple()
+        if v and len(v) >= 2:
+            section_xen["version"] = {"version": f">={v[0]}.{v[1]},<{v[0]}.{v[1] + 1}"}
+        data["xen"] = section_xen
     kernel = facts.get("kernel")
     if not isinstance(kernel, Unknown):
         ksection: dict[str, Any] = {}
@@ -90,6 +97,10 @@ def prune(data: dict[str, Any], base: Profile, facts: FactCache) -> dict[str, An
             cpu["flags"] = flags
         if cpu:
             out["cpu"] = cpu
+    if "xen" in data:
+        xen = {f: v for f, v in data["xen"].items() if f"xen_expectation[{f}]" not in ok}
+        if xen:
+            out["xen"] = xen
     if "kernel" in data:
         kernel = {k: v for k, v in data["kernel"].items() if k == "release" and "kernel_release_expectation[release]" not in ok}
         modules = {m: s for m, s in data["kernel"].get("modules", {}).items() if f"kernel_module_expectation[{m}]" not in ok}

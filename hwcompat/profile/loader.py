@@ -161,7 +161,8 @@ def _errors(value: object, sch: Mapping[str, Any], path: KeyPath) -> list[tuple[
         return [(path, f"expected one of {', '.join(map(str, sch['enum']))}, got {_got(value)}")]
     if "type" in sch:
         types = sch["type"] if isinstance(sch["type"], list) else [sch["type"]]
-        if _type_name(value) not in types:
+        name = _type_name(value)
+        if name not in types and not (name == "integer" and "number" in types):
             return [(path, f"expected {' or '.join(types)}, got {_got(value)}")]
     errors: list[tuple[KeyPath, str]] = []
     if isinstance(value, str):

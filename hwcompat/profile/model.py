@@ -9,13 +9,15 @@ from typing import Literal
 from hwcompat.matchers import Matcher, Origin, from_data
 
 FlagState = Literal["required", "forbidden", "ignored"]
-ModuleState = Literal["loaded", "available", "not_loaded", "absent"]
+ParamState = Literal["present", "absent", "value"]
+ModuleState = Literal["loaded", "available", "not_loaded", "absent", "listed", "not_listed"]
 Path = tuple[str | int, ...]
 Origins = Mapping[Path, Origin]
 
 CPU_FIELDS = ("vendor_id", "model_name", "family", "model", "stepping", "microcode", "cache_size_kb", "logical_cpus")
 DMI_FIELDS = ("board_vendor", "board_name", "board_version", "bios_vendor", "bios_version", "bios_date", "sys_vendor", "product_name")
 MEMORY_FIELDS = ("total_mb",)
+XEN_FIELDS = ("role", "version", "dom0_memory_mb", "guest_memory_overcommit")
 PCI_PROPERTIES = ("driver", "subsystem", "class", "revision", "behind")
 
 
@@ -42,6 +44,29 @@ class ModuleExpectation:
 
     name: str
     state: ModuleState
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class ParamExpectation:
+    """A command-line parameter: present, absent, or with a value (matcher), running and configured."""
+
+    name: str
+    state: ParamState
+    matcher: Matcher | None
+    origin: Origin
+
+    def to_data(self) -> object:
+        """The YAML form."""
+        return {"value": self.matcher.to_data()} if self.matcher is not None else self.state
+
+
+@dataclass(frozen=True, slots=True)
+class TmemItem:
+    """One check of the tmem role (``supported``, ``CONFIG_FRONTSWAP``, ``frontswap``, ...)."""
+
+    role: str
+    name: str
     origin: Origin
 
 
@@ -91,6 +116,12 @@ class Profile:
     cpu_flags: tuple[FlagExpectation, ...] = ()
     kernel_release: tuple[FieldExpectation, ...] = ()
     kernel_modules: tuple[ModuleExpectation, ...] = ()
+    kernel_config: tuple[FieldExpectation, ...] = ()
+    kernel_cmdline: tuple[ParamExpectation, ...] = ()
+    kernel_boot_modules: tuple[ModuleExpectation, ...] = ()
+    xen: tuple[FieldExpectation, ...] = ()
+    xen_cmdline: tuple[ParamExpectation, ...] = ()
+    tmem: tuple[FieldExpectation, ...] = ()
     sections: frozenset[str] = field(default_factory=frozenset)
 
     def to_data(self) -> dict[str, object]:
@@ -123,11 +154,24 @@ class Profile:
             if self.cpu_flags:
                 cpu["flags"] = {f.flag: f.state for f in self.cpu_flags}
             data["cpu"] = cpu
-        if self.kernel_release or self.kernel_modules:
-            kernel: dict[str, object] = {e.field: e.matcher.to_data() for e in self.kernel_release}
-            if self.kernel_modules:
-                kernel["modules"] = {m.name: m.state for m in self.kernel_modules}
+        kernel: dict[str, object] = {e.field: e.matcher.to_data() for e in self.kernel_release}
+        if self.kernel_modules:
+            kernel["modules"] = {m.name: m.state for m in self.kernel_modules}
+        if self.kernel_config:
+            kernel["config"] = {e.field: e.matcher.to_data() for e in self.kernel_config}
+        if self.kernel_cmdline:
+            kernel["cmdline"] = {p.name: p.to_data() for p in self.kernel_cmdline}
+        if self.kernel_boot_modules:
+            kernel["boot_modules"] = {m.name: m.state for m in self.kernel_boot_modules}
+        if kernel:
             data["kernel"] = kernel
+        xen: dict[str, object] = {e.field: e.matcher.to_data() for e in self.xen}
+        if self.xen_cmdline:
+            xen["cmdline"] = {p.name: p.to_data() for p in self.xen_cmdline}
+        if xen:
+            data["xen"] = xen
+        if self.tmem:
+            data["tmem"] = {e.field: e.matcher.to_data() for e in self.tmem}
         return data
 
 
@@ -208,6 +252,27 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
         ModuleExpectation(name, state, origins[("kernel", "modules", name)])
         for name, state in (kernel.get("modules") or {}).items()  # type: ignore[attr-defined]
     )
+    def params(section: str) -> tuple[ParamExpectation, ...]:
+        out = []
+        for name, value in (section_data(section).get("cmdline") or {}).items():  # type: ignore[attr-defined]
+            path: Path = (section, "cmdline", name)
+            if isinstance(value, dict):
+                out.append(ParamExpectation(name, "value", _matcher(value["value"], origins, (*path, "value")), origins[path]))
+            else:
+                out.append(ParamExpectation(name, value, None, origins[path]))
+        return tuple(out)
+
+    def section_data(name: str) -> Mapping[str, object]:
+        return section(name)
+
+    config = tuple(
+        FieldExpectation(name, _matcher(value, origins, ("kernel", "config", name)))
+        for name, value in (kernel.get("config") or {}).items()  # type: ignore[attr-defined]
+    )
+    boot_modules = tuple(
+        ModuleExpectation(name, state, origins[("kernel", "boot_modules", name)])
+        for name, state in (kernel.get("boot_modules") or {}).items()  # type: ignore[attr-defined]
+    )
     return Profile(
         name=str(data["name"]),
         description=str(data.get("description", "")),
@@ -220,5 +285,11 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
         cpu_flags=flags,
         kernel_release=_fields("kernel", ("release",), kernel, origins),
         kernel_modules=modules,
-        sections=frozenset(k for k in ("dmi", "memory", "pci", "cpu", "kernel") if k in data),
+        kernel_config=config,
+        kernel_cmdline=params("kernel"),
+        kernel_boot_modules=boot_modules,
+        xen=_fields("xen", XEN_FIELDS, section("xen"), origins),
+        xen_cmdline=params("xen"),
+        tmem=_fields("tmem", ("role",), section("tmem"), origins),
+        sections=frozenset(k for k in ("dmi", "memory", "pci", "cpu", "kernel", "xen", "tmem") if k in data),
     )

@@ -57,6 +57,10 @@ class FactSource(Protocol):
         """Content of a file, or None when it does not exist. Raises FactUnavailable."""
         ...
 
+    def read_bytes(self, path: str) -> bytes | None:
+        """Raw content of a file (``/proc/config.gz``), or None when it does not exist. Raises FactUnavailable."""
+        ...
+
     def read_link(self, path: str) -> str | None:
         """Target of a symlink as stored, or None when it does not exist. Raises FactUnavailable."""
         ...

@@ -39,15 +39,20 @@ class LiveSource:
         """``live <path>``."""
         return f"live {path}"
 
-    def read_text(self, path: str) -> str | None:
+    def read_bytes(self, path: str) -> bytes | None:
         """Read a file; None when missing; FactUnavailable when it cannot be read."""
         try:
             with open(path, "rb") as fh:
-                return fh.read().decode("utf-8", errors="replace")
+                return fh.read()
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as err:
             raise _unavailable(path, err) from None
+
+    def read_text(self, path: str) -> str | None:
+        """Read a text file (undecodable bytes replaced)."""
+        data = self.read_bytes(path)
+        return None if data is None else data.decode("utf-8", errors="replace")
 
     def read_link(self, path: str) -> str | None:
         """Read a symlink; None when missing; FactUnavailable when it is not a link."""

@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hwcompat import __version__
-from hwcompat.errors import SnapshotError
+from hwcompat.errors import FactUnavailable, SnapshotError
 from hwcompat.sources.base import CommandOutput, FactSource, FileStat, UdevDevice, walk_pci_sysfs
 from hwcompat.sources.snapshot import FORMAT, command_slug
 
@@ -33,9 +33,10 @@ class RecordingSource:
         self.inner = inner
         self.kind = inner.kind
         self.location = inner.location
-        self.files: dict[str, str] = {}
+        self.files: dict[str, str | bytes] = {}
         self.links: dict[str, str] = {}
         self.dirs: dict[str, list[str]] = {}
+        self.subdirs: set[str] = set()
         self.absent: set[str] = set()
         self.commands: dict[tuple[str, ...], CommandOutput] = {}
         self.stats: dict[str, FileStat] = {}
@@ -51,6 +52,14 @@ class RecordingSource:
             self.files[path] = text
         return text
 
+    def read_bytes(self, path: str) -> bytes | None:
+        data = self.inner.read_bytes(path)
+        if data is None:
+            self.absent.add(path)
+        else:
+            self.files[path] = data
+        return data
+
     def read_link(self, path: str) -> str | None:
         target = self.inner.read_link(path)
         if target is None:
@@ -60,11 +69,24 @@ class RecordingSource:
         return target
 
     def list_dir(self, path: str) -> list[str] | None:
+        """List and record a directory; its symlinks are kept as links, its subdirectories as (empty) directories."""
         names = self.inner.list_dir(path)
         if names is None:
             self.absent.add(path)
-        else:
-            self.dirs[path] = names
+            return None
+        self.dirs[path] = names
+        for name in names:
+            child = posixpath.join(path, name)
+            try:
+                st = self.inner.stat(child)
+            except FactUnavailable:
+                continue
+            if st is not None and st.type == "link":
+                target = self.inner.read_link(child)
+                if target is not None:
+                    self.links[child] = target
+            elif st is not None and st.type == "dir":
+                self.subdirs.add(child)
         return names
 
     def stat(self, path: str) -> FileStat | None:
@@ -105,9 +127,9 @@ class RecordingSource:
             "stat": {p: asdict(s) for p, s in sorted(self.stats.items())},
         }
 
-    def entries(self, hostname: str) -> list[tuple[str, str, str]]:
+    def entries(self, hostname: str) -> list[tuple[str, str, str | bytes]]:
         """Everything to write, as (relative path, kind, payload) with kind file|link|dir."""
-        out: list[tuple[str, str, str]] = [("manifest.json", "file", json.dumps(self.manifest(hostname), indent=2) + "\n")]
+        out: list[tuple[str, str, str | bytes]] = [("manifest.json", "file", json.dumps(self.manifest(hostname), indent=2) + "\n")]
         seen = set()
         for path, target in sorted(self.links.items()):
             out.append(("fs" + path, "link", target))
@@ -115,12 +137,9 @@ class RecordingSource:
         for path, text in sorted(self.files.items()):
             out.append(("fs" + path, "file", text))
             seen.add(path)
-        for path, names in sorted(self.dirs.items()):
-            out.append(("fs" + path, "dir", ""))
-            for name in names:
-                child = posixpath.join(path, name)
-                if child not in seen and not any(s.startswith(child + "/") for s in seen):
-                    out.append(("fs" + child, "dir", ""))
+        for path in sorted(set(self.dirs) | self.subdirs):
+            if path not in seen:
+                out.append(("fs" + path, "dir", ""))
         for argv, cmd in sorted(self.commands.items()):
             if cmd.stdout is not None:
                 out.append((f"cmd/{command_slug(argv)}", "file", cmd.stdout))
@@ -143,13 +162,13 @@ def write_snapshot(recording: RecordingSource, out: str | Path, hostname: str) -
                 info = tarfile.TarInfo(f"{top}/{rel}")
                 info.mtime = int(time.time())
                 if kind == "file":
-                    data = payload.encode("utf-8")
+                    data = payload.encode("utf-8") if isinstance(payload, str) else payload
                     info.size = len(data)
                     info.mode = 0o644
                     tar.addfile(info, io.BytesIO(data))
                 elif kind == "link":
                     info.type = tarfile.SYMTYPE
-                    info.linkname = payload
+                    info.linkname = str(payload)
                     tar.addfile(info)
                 else:
                     info.type = tarfile.DIRTYPE
@@ -164,9 +183,9 @@ def write_snapshot(recording: RecordingSource, out: str | Path, hostname: str) -
             continue  # a recorded link on the way points elsewhere; the link itself is recorded
         dest.parent.mkdir(parents=True, exist_ok=True)
         if kind == "file" and not dest.exists():
-            dest.write_text(payload, encoding="utf-8")
+            dest.write_bytes(payload.encode("utf-8") if isinstance(payload, str) else payload)
         elif kind == "link" and not dest.is_symlink():
-            os.symlink(payload, dest)
+            os.symlink(str(payload), dest)
         elif kind == "dir" and not (dest.exists() or dest.is_symlink()):
             dest.mkdir()
     return target

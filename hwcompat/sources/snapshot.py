@@ -225,7 +225,7 @@ class SnapshotSource:
         if not self._is_recorded(path):
             raise FactUnavailable(f"{path} is not recorded in snapshot {self.location}")
 
-    def read_text(self, path: str) -> str | None:
+    def read_bytes(self, path: str) -> bytes | None:
         """A recorded file's content; None if recorded as absent; FactUnavailable if not recorded."""
         found = self._resolve(path, follow_last=True)
         if found is None:
@@ -234,7 +234,12 @@ class SnapshotSource:
         rel, node = found
         if node.kind != "file":
             raise FactUnavailable(f"{path} is recorded as a {node.kind}, not a file, in snapshot {self.location}")
-        return self._tree.read(rel).decode("utf-8", errors="replace")
+        return self._tree.read(rel)
+
+    def read_text(self, path: str) -> str | None:
+        """A recorded text file's content (undecodable bytes replaced)."""
+        data = self.read_bytes(path)
+        return None if data is None else data.decode("utf-8", errors="replace")
 
     def read_link(self, path: str) -> str | None:
         """A recorded symlink's target."""
