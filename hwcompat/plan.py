@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hwcompat.checks import boot, cpu, dmi, kernel, memory, pci, tmem, xen
+from hwcompat.checks import boot, cpu, dmi, kernel, memory, net, pci, tmem, xen
 from hwcompat.facts import FactCache
 from hwcompat.profile.model import Profile, TmemItem
 from hwcompat.results import CheckResult
@@ -38,6 +38,10 @@ def _tmem(role: str, names: tuple[str, ...]) -> Lister:
             return []
         return [(n, TmemItem(role, n, p.tmem[0].matcher.origin)) for n in names]
     return items
+
+
+def _net(kind: str) -> Lister:
+    return lambda p: [(f"{e.key}:{e.prop}" if e.prop else e.key, e) for e in p.network if e.kind == kind]
 
 
 def _pci(prop: str) -> Lister:
@@ -79,11 +83,20 @@ PLAN: dict[str, Row] = {
     "tmem_swap_expectation": Row(("kernel", "xen", "boot"), "tmem", _tmem("guest", ("swap",)), tmem.swap),
     "tmem_xen_cmdline_expectation": Row(("kernel", "xen", "boot"), "tmem", _tmem("dom0", ("tmem",)), tmem.xen_cmdline),
     "tmem_activity_expectation": Row(("kernel", "xen"), "tmem", _tmem("dom0", ("guests",)), tmem.activity),
+    "net_interface_expectation": Row(("net",), "network", _net("interfaces"), net.interface, primary=True),
+    "net_forwarding_expectation": Row(("net",), "network", _net("forwarding"), net.forwarding),
+    "net_rp_filter_expectation": Row(("net",), "network", _net("rp_filter"), net.rp_filter),
+    "net_rule_expectation": Row(("net",), "network", _net("rules"), net.rule),
+    "net_route_expectation": Row(("net",), "network", _net("routes"), net.route),
+    "net_nat_expectation": Row(("net",), "network", _net("nat"), net.nat),
+    "net_openvpn_expectation": Row(("net",), "network", _net("openvpn"), net.openvpn),
+    "net_path_expectation": Row(("net", "route_get"), "network", _net("paths"), net.path),
+    "net_no_leak_expectation": Row(("net",), "network", _net("no_leak"), net.no_leak),
 }
 
 
 def evaluate(profile: Profile, facts: FactCache) -> list[tuple[str, CheckResult]]:
-    """Every item of the profile with its result, ids as ``fixture[id]``."""
+    """Every item of the profile with its result, ids as ``fixture[id]`` (no kernel route look-ups)."""
     out = []
     for name, row in PLAN.items():
         for item_id, exp in row.items(profile):

@@ -21,6 +21,7 @@ from hwcompat.facts import FactCache, Unknown
 from hwcompat.plan import PLAN
 from hwcompat.profile import loader
 from hwcompat.profile.model import Profile
+from hwcompat.routing import Query
 from hwcompat.sources import open_source
 from hwcompat.sources.base import FactSource
 
@@ -61,9 +62,19 @@ def pytest_configure(config: pytest.Config) -> None:
         source = open_source(config.getoption("snapshot"))
     except (ProfileError, SnapshotError) as err:
         raise pytest.UsageError(str(err)) from None
-    state = RunState(profile, source, FactCache(source), [])
+    state = RunState(profile, source, FactCache(source, route_queries(profile)), [])
     config.stash[STATE] = state
     _fill_metadata(config, state)
+
+
+def route_queries(profile: Profile) -> tuple[Query, ...]:
+    """The packets the profile's ``network.paths`` ask about."""
+    out = []
+    for e in profile.network:
+        if e.kind == "paths":
+            iif = e.get("iif")
+            out.append(Query(str(e.get("from")), str(e.get("to")), str(iif) if iif else None))
+    return tuple(out)
 
 
 def _fill_metadata(config: pytest.Config, state: RunState) -> None:
@@ -196,6 +207,18 @@ def xen_facts(request: pytest.FixtureRequest) -> Any:
 def tmem_facts(request: pytest.FixtureRequest) -> Any:
     """Guest-side tmem facts of the checked machine (or Unknown)."""
     return _facts(request, "tmem")
+
+
+@pytest.fixture(scope="session")
+def net_facts(request: pytest.FixtureRequest) -> Any:
+    """Network facts of the checked machine (or Unknown)."""
+    return _facts(request, "net")
+
+
+@pytest.fixture(scope="session")
+def route_lookups(request: pytest.FixtureRequest) -> Any:
+    """The kernel's answers to the profile's path questions (live), or Unknown."""
+    return _facts(request, "route_get")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

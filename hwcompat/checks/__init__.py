@@ -21,6 +21,6 @@ def compare(subject: str, matcher: Matcher, found: Scalar | Unknown, source: str
 from hwcompat.checks import cpu, dmi, kernel, memory, pci  # noqa: E402
 
 __all__ = ["compare", "cpu", "dmi", "kernel", "memory", "pci"]
-from hwcompat.checks import boot, tmem, xen  # noqa: E402
+from hwcompat.checks import boot, net, tmem, xen  # noqa: E402
 
-__all__ += ["boot", "tmem", "xen"]
+__all__ += ["boot", "net", "tmem", "xen"]

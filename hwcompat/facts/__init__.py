@@ -43,8 +43,9 @@ def parse_with_origin(parse: Callable[[str], Any], text: str, origin: str) -> An
 class FactCache:
     """Collects each domain once per run. ParseErrors propagate (they are hwcompat bugs or odd input)."""
 
-    def __init__(self, source: FactSource) -> None:
+    def __init__(self, source: FactSource, route_queries: tuple[Any, ...] = ()) -> None:
         self.source = source
+        self.route_queries = route_queries
         self._facts: dict[str, object] = {}
 
     def get(self, domain: str) -> Any:
@@ -53,7 +54,13 @@ class FactCache:
             from hwcompat.facts.registry import COLLECTORS  # noqa: PLC0415 - avoids an import cycle
 
             try:
-                self._facts[domain] = COLLECTORS[domain](self.source)
+                if domain == "route_get":
+                    # the profile's own questions, asked of the kernel where it can be asked
+                    from hwcompat.facts.net import route_get  # noqa: PLC0415
+
+                    self._facts[domain] = route_get(self.source, self.route_queries)
+                else:
+                    self._facts[domain] = COLLECTORS[domain](self.source)
             except FactUnavailable as err:
                 self._facts[domain] = Unknown(err.reason)
         return self._facts[domain]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hwcompat.facts import boot, cpu, dmi, kernel, memory, pci, tmem, xen
+from hwcompat.facts import boot, cpu, dmi, kernel, memory, net, pci, tmem, xen
 from hwcompat.sources.base import FactSource
 
 COLLECTORS: dict[str, Callable[[FactSource], object]] = {
@@ -16,4 +16,5 @@ COLLECTORS: dict[str, Callable[[FactSource], object]] = {
     "boot": boot.collect,
     "xen": xen.collect,
     "tmem": tmem.collect,
+    "net": net.collect,
 }

@@ -62,6 +62,25 @@ class ParamExpectation:
 
 
 @dataclass(frozen=True, slots=True)
+class NetExpectation:
+    """One network expectation, as written in the profile.
+
+    ``kind`` names the subsection, ``key`` the entry, ``spec`` its fields (plain, already
+    schema-checked data), ``prop`` the one property of an openvpn entry.
+    """
+
+    kind: str
+    key: str
+    spec: tuple[tuple[str, object], ...]
+    origin: Origin
+    prop: str = ""
+
+    def get(self, name: str, default: object = None) -> object:
+        """A field of the entry."""
+        return dict(self.spec).get(name, default)
+
+
+@dataclass(frozen=True, slots=True)
 class TmemItem:
     """One check of the tmem role (``supported``, ``CONFIG_FRONTSWAP``, ``frontswap``, ...)."""
 
@@ -122,6 +141,8 @@ class Profile:
     xen: tuple[FieldExpectation, ...] = ()
     xen_cmdline: tuple[ParamExpectation, ...] = ()
     tmem: tuple[FieldExpectation, ...] = ()
+    network: tuple[NetExpectation, ...] = ()
+    network_data: tuple[tuple[str, object], ...] = ()
     sections: frozenset[str] = field(default_factory=frozenset)
 
     def to_data(self) -> dict[str, object]:
@@ -172,6 +193,8 @@ class Profile:
             data["xen"] = xen
         if self.tmem:
             data["tmem"] = {e.field: e.matcher.to_data() for e in self.tmem}
+        if self.network_data:
+            data["network"] = dict(self.network_data)
         return data
 
 
@@ -273,6 +296,23 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
         ModuleExpectation(name, state, origins[("kernel", "boot_modules", name)])
         for name, state in (kernel.get("boot_modules") or {}).items()  # type: ignore[attr-defined]
     )
+    network = []
+    net = section("network")
+    for kind in ("interfaces", "rules", "routes", "rp_filter", "nat", "openvpn", "paths", "no_leak"):
+        for key, spec in (net.get(kind) or {}).items():  # type: ignore[attr-defined]
+            origin = origins[("network", kind, key)]
+            if kind == "routes":
+                for dst, route in spec.items():
+                    network.append(NetExpectation(kind, f"{key}/{dst}", tuple(route.items()), origins[("network", kind, key, dst)]))
+            elif kind == "openvpn":
+                for item, value in spec.items():
+                    network.append(NetExpectation(kind, str(key), ((item, value),), origins[("network", kind, key, item)], item))
+            elif isinstance(spec, dict):
+                network.append(NetExpectation(kind, str(key), tuple(spec.items()), origin))
+            else:
+                network.append(NetExpectation(kind, str(key), (("want", spec),), origin))
+    if "forwarding" in net:
+        network.append(NetExpectation("forwarding", "ip_forward", (("want", net["forwarding"]),), origins[("network", "forwarding")]))
     return Profile(
         name=str(data["name"]),
         description=str(data.get("description", "")),
@@ -291,5 +331,7 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
         xen=_fields("xen", XEN_FIELDS, section("xen"), origins),
         xen_cmdline=params("xen"),
         tmem=_fields("tmem", ("role",), section("tmem"), origins),
-        sections=frozenset(k for k in ("dmi", "memory", "pci", "cpu", "kernel", "xen", "tmem") if k in data),
+        network=tuple(network),
+        network_data=tuple(net.items()),
+        sections=frozenset(k for k in ("dmi", "memory", "pci", "cpu", "kernel", "xen", "tmem", "network") if k in data),
     )

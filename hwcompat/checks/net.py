@@ -1,0 +1,303 @@
+"""Network checks: interfaces, policy rules, routes, forwarding, rp_filter, NAT, OpenVPN.
+
+And the question the admin really has: where does this traffic go, and does it leak when the
+tunnel is down.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hwcompat.facts import Unknown
+from hwcompat.facts.net import NetFacts, RouteLookups
+from hwcompat.matchers import Origin, from_data, show
+from hwcompat.profile.model import NetExpectation
+from hwcompat.results import CheckResult, cannot_check
+from hwcompat.routing import Answer, Query, route_packet
+
+BUILTIN_TABLES = {"main": "254", "local": "255", "default": "253", "unspec": "0"}
+RP_MODES = {0: "off", 1: "strict", 2: "loose"}
+
+
+def _subject(exp: NetExpectation) -> str:
+    return f"network {exp.kind} {exp.key}" + (f" {exp.prop}" if exp.prop else "")
+
+
+def _table(net: NetFacts, name: object) -> str:
+    text = str(name)
+    return BUILTIN_TABLES.get(text, net.table_id(text))
+
+
+def _network(text: str | None, plen: int | None = None) -> ipaddress.IPv4Network | None:
+    if text is None or text == "all":
+        return None
+    if text == "default":
+        return ipaddress.IPv4Network("0.0.0.0/0")
+    return ipaddress.IPv4Network(text if "/" in text else f"{text}/{plen if plen is not None else 32}", strict=False)
+
+
+def _unknown(exp: NetExpectation, *parts: object) -> CheckResult | None:
+    for part in parts:
+        if isinstance(part, Unknown):
+            return cannot_check(_subject(exp), part.reason, str(exp.origin))
+    return None
+
+
+def _result(exp: NetExpectation, problems: list[str], ok: str, source: str) -> CheckResult:
+    if problems:
+        return CheckResult("failed", _subject(exp), "; ".join(problems), origin=str(exp.origin), source=source)
+    return CheckResult("passed", _subject(exp), ok, origin=str(exp.origin), source=source)
+
+
+def interface(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
+    """The interface exists, with its kind, state, VLAN id and parent, bridge members and addresses."""
+    bad = _unknown(exp, net) or _unknown(exp, net.links)  # type: ignore[union-attr]
+    if bad:
+        return bad
+    assert isinstance(net, NetFacts) and isinstance(net.links, dict)
+    link = net.links.get(exp.key)
+    if link is None:
+        return CheckResult("failed", _subject(exp), f"missing: no interface {exp.key} (have: {', '.join(sorted(net.links))})",
+                           origin=str(exp.origin), source="ip -d -j link show")
+    problems = []
+    origin = Origin(exp.origin.file, exp.origin.line)
+    for name, found in (("kind", link.kind), ("vlan_id", link.vlan_id), ("parent", link.parent)):
+        if exp.get(name) is not None:
+            m = from_data(exp.get(name), origin)
+            if not m.matches(found):
+                problems.append(f"{name} expected {m.describe()}, found {show(found)}")
+    up = exp.get("up")
+    if up is not None and ("UP" in link.flags) != up:
+        problems.append(f"expected {'up' if up else 'down'}, found {'up' if 'UP' in link.flags else 'down'} (operstate {link.operstate})")
+    members = exp.get("members")
+    if isinstance(members, list):
+        have = sorted(n for n, other in net.links.items() if other.master == exp.key)
+        missing = [m for m in members if m not in have]
+        if missing:
+            problems.append(f"bridge members missing: {', '.join(missing)} (members: {', '.join(have) or 'none'})")
+    addresses = exp.get("addresses")
+    if isinstance(addresses, list):
+        if isinstance(net.addrs, Unknown):
+            return cannot_check(_subject(exp), net.addrs.reason, str(exp.origin))
+        have_addrs = {str(ipaddress.IPv4Interface(f"{a.local}/{a.prefixlen}")) for a in net.addrs if a.ifname == exp.key and a.family == "inet"}
+        missing = [a for a in addresses if str(ipaddress.IPv4Interface(a)) not in have_addrs]
+        if missing:
+            problems.append(f"addresses missing: {', '.join(missing)} (has: {', '.join(sorted(have_addrs)) or 'none'})")
+    return _result(exp, problems, f"{link.kind or 'interface'} {exp.key}, {'up' if 'UP' in link.flags else 'down'}", "ip -d -j link show")
+
+
+def forwarding(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
+    """net.ipv4.ip_forward."""
+    bad = _unknown(exp, net) or _unknown(exp, net.forwarding)  # type: ignore[union-attr]
+    if bad:
+        return bad
+    assert isinstance(net, NetFacts)
+    want = bool(exp.get("want"))
+    have = bool(net.forwarding)
+    problems = [] if have == want else [
+        f"IPv4 forwarding is {'on' if have else 'off'}: " + ("the gateway drops every packet it should route; set net.ipv4.ip_forward=1 "
+                                                              "in /etc/sysctl.conf" if want else "set net.ipv4.ip_forward=0")]
+    return _result(exp, problems, f"IPv4 forwarding {'on' if have else 'off'}", "/proc/sys/net/ipv4/ip_forward")
+
+
+def rp_filter(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
+    """The effective reverse-path filter of an interface: max(conf/all, conf/IFACE)."""
+    bad = _unknown(exp, net) or _unknown(exp, net.rp_filter)  # type: ignore[union-attr]
+    if bad:
+        return bad
+    assert isinstance(net, NetFacts) and isinstance(net.rp_filter, dict)
+    if exp.key not in net.rp_filter:
+        return CheckResult("failed", _subject(exp), f"missing: no interface {exp.key} (no /proc/sys/net/ipv4/conf/{exp.key})",
+                           origin=str(exp.origin), source="/proc/sys/net/ipv4/conf")
+    everywhere, own = net.rp_filter.get("all", 0), net.rp_filter[exp.key]
+    mode = RP_MODES.get(max(everywhere, own), str(max(everywhere, own)))
+    want = str(exp.get("want"))
+    ok = mode != "strict" if want == "not_strict" else mode == want
+    how = f"effective {mode} = max(all={everywhere}, {exp.key}={own})"
+    problems = [] if ok else [
+        f"{how}, expected {want.replace('_', ' ')}: strict filtering drops packets whose way back the policy rules send "
+        f"elsewhere (a source routed into the tunnel arriving on another link); set net.ipv4.conf.{exp.key}.rp_filter=2 "
+        f"and net.ipv4.conf.all.rp_filter to 0 or 2"]
+    return _result(exp, problems, how, f"/proc/sys/net/ipv4/conf/{{all,{exp.key}}}/rp_filter")
+
+
+def rule(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
+    """A policy rule at its priority, with its selectors compared as networks and its table."""
+    bad = _unknown(exp, net) or _unknown(exp, net.rules)  # type: ignore[union-attr]
+    if bad:
+        return bad
+    assert isinstance(net, NetFacts) and isinstance(net.rules, tuple)
+    found = [r for r in net.rules if r.priority == int(exp.key)]
+    if not found:
+        near = ", ".join(str(r.priority) for r in net.rules)
+        return CheckResult("failed", _subject(exp), f"missing: no rule at priority {exp.key} (priorities: {near})",
+                           origin=str(exp.origin), source="ip rule")
+    r = found[0]
+    problems = []
+    for name, text, plen in (("from", r.src, r.srclen), ("to", r.dst, r.dstlen)):
+        want = exp.get(name)
+        if want is not None and _network(str(want)) != _network(text, plen):
+            problems.append(f"{name} expected {_network(str(want))}, found {_network(text, plen) or 'all'}")
+    for name, have in (("iif", r.iif), ("oif", r.oif), ("fwmark", r.fwmark), ("action", r.action)):
+        want = exp.get(name)
+        if want is not None and str(want) != str(have):
+            problems.append(f"{name} expected {want}, found {show(have)}")
+    table = exp.get("table")
+    if table is not None and (r.table is None or _table(net, table) != _table(net, r.table)):
+        problems.append(f"table expected {table}, found {show(r.table)}")
+    written = f"from {r.src or 'all'}{'/' + str(r.srclen) if r.srclen is not None else ''}"
+    return _result(exp, problems, f"{r.priority}: {written} ... lookup {r.table or r.action}", "ip rule")
+
+
+def route(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
+    """A route of a table: destination, device, gateway, type."""
+    bad = _unknown(exp, net) or _unknown(exp, net.routes)  # type: ignore[union-attr]
+    if bad:
+        return bad
+    assert isinstance(net, NetFacts) and isinstance(net.routes, tuple)
+    table, _, dst = exp.key.partition("/")
+    want_net = _network(dst)
+    in_table = [r for r in net.routes if _table(net, r.table) == _table(net, table)]
+    found = [r for r in in_table if _network(r.dst) == want_net]
+    if not found:
+        listing = "; ".join(f"{r.type + ' ' if r.type != 'unicast' else ''}{r.dst} {('dev ' + r.dev) if r.dev else ''}".strip() for r in in_table)
+        return CheckResult("failed", _subject(exp), f"missing: no route to {dst} in table {table} (table {table}: {listing or 'empty'})",
+                           origin=str(exp.origin), source="ip route show table all")
+    problems = []
+    for r in found[:1]:
+        for name, have in (("dev", r.dev), ("via", r.gateway), ("type", r.type)):
+            want = exp.get(name)
+            if want is not None and str(want) != str(have):
+                problems.append(f"{name} expected {want}, found {show(have)}")
+    r = found[0]
+    return _result(exp, problems, f"table {table}: {r.dst} dev {r.dev}" + (f" via {r.gateway}" if r.gateway else ""), "ip route show table all")
+
+
+def nat(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
+    """Masquerade (or SNAT) for traffic leaving through an interface, in any NAT backend."""
+    if isinstance(net, Unknown):
+        return cannot_check(_subject(exp), net.reason, str(exp.origin))
+    want = str(exp.get("want"))
+    hits = [n for n in net.nat if n.out_interface == exp.key and not n.out_negated and n.action == want]
+    looked = ", ".join(net.nat_backends) or "no NAT backend"
+    if hits:
+        return CheckResult("passed", _subject(exp), f"{want} in {hits[0].backend}: {hits[0].text}", want, hits[0].text,
+                           str(exp.origin), looked)
+    if net.nat_unreadable:
+        return cannot_check(_subject(exp), "; ".join(net.nat_unreadable), str(exp.origin), want)
+    if not net.nat_backends:
+        return cannot_check(_subject(exp), "no NAT tool is installed (iptables-save, iptables-legacy-save, iptables-nft-save, nft)",
+                            str(exp.origin), want)
+    target = "MASQUERADE" if want == "masquerade" else "SNAT --to-source ADDR"
+    fix = f"iptables -t nat -A POSTROUTING -o {exp.key} -j {target}"
+    return CheckResult("failed", _subject(exp), f"missing: no {want} rule for traffic leaving through {exp.key} (looked in {looked}); add: {fix}",
+                       want, "none", str(exp.origin), looked)
+
+
+def openvpn(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
+    """One property of an OpenVPN client config: dev, route-noexec, route-metric, auth-user-pass file."""
+    bad = _unknown(exp, net) or _unknown(exp, net.openvpn)  # type: ignore[union-attr]
+    if bad:
+        return bad
+    assert isinstance(net, NetFacts) and isinstance(net.openvpn, dict)
+    conf = net.openvpn.get(exp.key)
+    if conf is None:
+        return CheckResult("failed", _subject(exp), f"missing: no /etc/openvpn/{exp.key}.conf (configs: {', '.join(sorted(net.openvpn)) or 'none'})",
+                           origin=str(exp.origin), source="/etc/openvpn")
+    want = exp.get(exp.prop)
+    problems: list[str] = []
+    ok = ""
+    if exp.prop == "dev":
+        d = conf.get("dev")
+        m = from_data(want, exp.origin)
+        have = d.args[0] if d and d.args else None
+        ok = f"dev {have}"
+        if not m.matches(have):
+            problems.append(f"dev expected {m.describe()}, found {show(have)}")
+    elif exp.prop == "route_noexec":
+        d = conf.get("route-noexec")
+        ok = f"route-noexec at {conf.path}:{d.line_no}" if d else "no route-noexec"
+        if bool(d) != bool(want):
+            problems.append("route-noexec is missing: the server's pushed routes (redirect-gateway) would replace the policy routing; "
+                            "add `route-noexec`" if want else f"route-noexec present at line {d.line_no if d else 0}")
+    elif exp.prop == "route_metric":
+        d = conf.get("route-metric")
+        ok = "no route-metric"
+        if d:
+            problems.append(f"route-metric is set at {conf.path}:{d.line_no}: comment it out")
+    else:
+        d = conf.get("auth-user-pass")
+        if d is None or not conf.auth_file:
+            problems.append("auth-user-pass names no file: OpenVPN would ask for the password on a terminal at boot")
+        elif isinstance(conf.auth_stat, Unknown):
+            return cannot_check(_subject(exp), conf.auth_stat.reason, str(exp.origin))
+        elif conf.auth_stat is None:
+            problems.append(f"{conf.auth_file} (auth-user-pass) does not exist")
+        else:
+            st = conf.auth_stat
+            mode = int(st.mode, 8)
+            if st.uid != 0:
+                problems.append(f"{conf.auth_file} is owned by uid {st.uid}, not root")
+            if mode & 0o077:
+                problems.append(f"{conf.auth_file} is readable by group or others (mode {st.mode}): chmod 600 {conf.auth_file} "
+                                "(OpenVPN only warns 'file is group or others accessible')")
+            ok = f"{conf.auth_file}: root, mode {st.mode}"
+    return _result(exp, problems, ok, conf.path)
+
+
+def _query(exp: NetExpectation) -> Query:
+    iif = exp.get("iif")
+    return Query(str(exp.get("from")), str(exp.get("to")), str(iif) if iif else None)
+
+
+def _evaluate(net: NetFacts, q: Query, removed: frozenset[str] = frozenset()) -> Answer | Unknown:
+    for part in (net.rules, net.routes, net.forwarding, net.rp_filter):
+        if isinstance(part, Unknown):
+            return part
+    assert isinstance(net.rules, tuple) and isinstance(net.routes, tuple) and isinstance(net.rp_filter, dict)
+    return route_packet(net.rules, net.routes, q, bool(net.forwarding), net.rp_filter, removed)
+
+
+def path(exp: NetExpectation, net: NetFacts | Unknown, lookups: RouteLookups | Unknown) -> CheckResult:
+    """Traffic from a source (arriving on an interface) to a destination leaves through the expected interface."""
+    if isinstance(net, Unknown):
+        return cannot_check(_subject(exp), net.reason, str(exp.origin))
+    q = _query(exp)
+    kernel = None if isinstance(lookups, Unknown) else lookups.answers.get(q)
+    if isinstance(kernel, Answer):
+        answer: Answer | Unknown = kernel
+        how = "the kernel (ip route get)"
+    else:
+        answer = _evaluate(net, q)
+        how = "evaluating the recorded rules and routes"
+    if isinstance(answer, Unknown):
+        return cannot_check(_subject(exp), answer.reason, str(exp.origin))
+    leaves = str(exp.get("leaves"))
+    what = f"from {q.src}" + (f" arriving on {q.iif}" if q.iif else "") + f" to {q.dst}"
+    if answer.dev == leaves and not answer.error and not answer.local:
+        return CheckResult("passed", _subject(exp), f"{what} leaves through {leaves}, says {how}", leaves, answer.describe(),
+                           str(exp.origin), how)
+    return CheckResult("failed", _subject(exp), f"{what} should leave through {leaves}, but {answer.describe()} (asked {how})",
+                       leaves, answer.describe(), str(exp.origin), how)
+
+
+def no_leak(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
+    """With the tunnel device gone, the traffic is dropped instead of leaving through another uplink."""
+    if isinstance(net, Unknown):
+        return cannot_check(_subject(exp), net.reason, str(exp.origin))
+    q = _query(exp)
+    tunnel = str(exp.get("tunnel"))
+    down = _evaluate(net, q, frozenset({tunnel}))
+    if isinstance(down, Unknown):
+        return cannot_check(_subject(exp), down.reason, str(exp.origin))
+    what = f"from {q.src} to {q.dst}"
+    how = "evaluated offline over the recorded rules and routes with the tunnel removed"
+    if down.error or down.dev == tunnel:
+        return CheckResult("passed", _subject(exp), f"with {tunnel} gone, traffic {what} is {down.describe()}: no leak", "dropped",
+                           down.describe(), str(exp.origin), how)
+    up = _evaluate(net, q)
+    table = up.table if isinstance(up, Answer) and up.dev == tunnel and up.table else None
+    fix = (f"add `ip route add unreachable default metric 4278198272 table {table}` (kept when the tunnel route goes)" if table
+           else f"add a rule that drops it, e.g. `ip rule add from {q.src} unreachable` just after the tunnel's rule")
+    return CheckResult("failed", _subject(exp), f"leak: with {tunnel} gone, traffic {what} {down.describe()}; {fix}",
+                       "dropped", down.describe(), str(exp.origin), how)

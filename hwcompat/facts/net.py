@@ -1,0 +1,244 @@
+"""Network facts: interfaces, addresses, policy rules, routes, forwarding, rp_filter, NAT, OpenVPN.
+
+Also routing-table names, NAT rules from every backend, and OpenVPN configs with the metadata of
+their credential files.
+
+Credential files (``auth-user-pass``) are only ever stat'ed, live and in snapshots.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from hwcompat.errors import FactUnavailable, ParseError
+from hwcompat.facts import Unknown, parse_with_origin, read
+from hwcompat.parsers import ip_json, ip_text, iptables_save, nft_json, openvpn_conf, rt_tables
+from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule
+from hwcompat.parsers.openvpn_conf import OvpnDirective
+from hwcompat.routing import Answer, Query
+from hwcompat.sources.base import FactSource, FileStat
+
+T = TypeVar("T")
+OPENVPN_DIRS = ("/etc/openvpn", "/etc/openvpn/client")
+_NEEDS_ROOT = re.compile(r"permission denied|operation not permitted|must be root|you must be root", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class NatRule:
+    """A masquerade or SNAT rule, whichever backend holds it."""
+
+    backend: str
+    chain: str
+    out_interface: str | None
+    out_negated: bool
+    source: str | None
+    action: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenVpnConfig:
+    """One OpenVPN config file and the metadata of its credential file."""
+
+    path: str
+    directives: tuple[OvpnDirective, ...]
+    auth_file: str | None
+    auth_stat: FileStat | Unknown | None
+
+    def get(self, name: str) -> OvpnDirective | None:
+        """The last occurrence of a directive (OpenVPN lets later lines win)."""
+        found = [d for d in self.directives if d.name == name]
+        return found[-1] if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class NetFacts:
+    """The network state; each part is Unknown when it cannot be read."""
+
+    links: dict[str, IpLink] | Unknown
+    addrs: tuple[IpAddr, ...] | Unknown
+    rules: tuple[RouteRule, ...] | Unknown
+    routes: tuple[Route, ...] | Unknown
+    forwarding: int | Unknown
+    rp_filter: dict[str, int] | Unknown
+    rt_tables: dict[str, int]
+    nat: tuple[NatRule, ...]
+    nat_backends: tuple[str, ...]
+    nat_unreadable: tuple[str, ...]
+    openvpn: dict[str, OpenVpnConfig] | Unknown
+    origin: str
+
+    def table_id(self, name: str) -> str:
+        """A table as the kernel lists it when it has no name (``hma`` -> ``3`` via rt_tables)."""
+        return str(self.rt_tables.get(name, name))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteLookups:
+    """The kernel's own answers to the profile's path questions (live only)."""
+
+    answers: dict[Query, Answer | Unknown]
+
+
+def _run(source: FactSource, argv: list[str]) -> str | Unknown:
+    try:
+        out = source.run(argv)
+    except FactUnavailable as err:
+        return Unknown(err.reason)
+    cmd = " ".join(argv)
+    if out.exit == 127:
+        return Unknown(f"{argv[0]} is not installed")
+    if out.exit != 0:
+        first = out.stderr.strip().splitlines()[0] if out.stderr.strip() else "no message"
+        hint = " (needs root)" if _NEEDS_ROOT.search(out.stderr) else ""
+        return Unknown(f"`{cmd}` failed with exit {out.exit}{hint}: {first}")
+    return out.stdout if out.stdout is not None else Unknown(f"`{cmd}` succeeded but its output was not recorded")
+
+
+def _ip(source: FactSource, json_argv: list[str], parse_json: Callable[[str], list[T]], text_argv: list[str],
+        parse_text: Callable[[str], list[T]]) -> tuple[T, ...] | Unknown:
+    text = _run(source, json_argv)
+    if isinstance(text, str):
+        return tuple(parse_with_origin(parse_json, text, " ".join(json_argv)))
+    if "-j" not in text.reason and "unknown" not in text.reason.lower():
+        return text
+    # iproute2 older than 4.17 has no -j for rules and routes ('Option "-j" is unknown'): read the text form
+    older = _run(source, text_argv)
+    return older if isinstance(older, Unknown) else tuple(parse_with_origin(parse_text, older, " ".join(text_argv)))
+
+
+def _nat(source: FactSource) -> tuple[tuple[NatRule, ...], tuple[str, ...], tuple[str, ...]]:
+    rules: list[NatRule] = []
+    used: list[str] = []
+    unreadable: list[str] = []
+    variants = [["iptables-legacy-save", "-t", "nat"], ["iptables-nft-save", "-t", "nat"]]
+    outputs = [(v, _run(source, v)) for v in variants]
+    if all(isinstance(o, Unknown) and "not installed" in o.reason for _, o in outputs):
+        outputs = [(["iptables-save", "-t", "nat"], _run(source, ["iptables-save", "-t", "nat"]))]
+    for argv, text in outputs:
+        if isinstance(text, Unknown):
+            if "not installed" not in text.reason:
+                unreadable.append(text.reason)
+            continue
+        used.append(argv[0])
+        for r in parse_with_origin(iptables_save.parse, text, " ".join(argv)):
+            if r.table == "nat" and r.target in ("MASQUERADE", "SNAT"):
+                rules.append(NatRule(argv[0], r.chain, r.out_interface, r.out_negated, r.source, r.target.lower(), r.text))
+    text = _run(source, ["nft", "-j", "list", "ruleset"])
+    if isinstance(text, Unknown):
+        if "not installed" not in text.reason:
+            unreadable.append(text.reason)
+    else:
+        used.append("nft")
+        for n in parse_with_origin(nft_json.parse, text, "nft -j list ruleset"):
+            action = "masquerade" if "MASQUERADE" in n.action or n.action == "masquerade" else "snat"
+            rules.append(NatRule(f"nft ({n.action})", n.chain, n.out_interface, n.out_negated, n.source, action,
+                                 f"table {n.family} {n.table} chain {n.chain}: oifname {'!= ' if n.out_negated else ''}{n.out_interface} {n.action}"))
+    return tuple(rules), tuple(used), tuple(unreadable)
+
+
+def _openvpn(source: FactSource) -> dict[str, OpenVpnConfig] | Unknown:
+    configs: dict[str, OpenVpnConfig] = {}
+    for base in OPENVPN_DIRS:
+        try:
+            names = source.list_dir(base)
+        except FactUnavailable as err:
+            return Unknown(err.reason)
+        for name in names or []:
+            if not name.endswith(".conf"):
+                continue
+            path = f"{base}/{name}"
+            text = read(source, path)
+            if isinstance(text, Unknown):
+                return text
+            directives = tuple(parse_with_origin(openvpn_conf.parse, text, source.where(path)))
+            auth = next((d for d in reversed(directives) if d.name == "auth-user-pass"), None)
+            auth_file = posixpath.normpath(posixpath.join(base, auth.args[0])) if auth and auth.args else None
+            stat: FileStat | Unknown | None = None
+            if auth_file:
+                try:
+                    stat = source.stat(auth_file)
+                except FactUnavailable as err:
+                    stat = Unknown(err.reason)
+            key = name.removesuffix(".conf") if base == OPENVPN_DIRS[0] else f"client/{name.removesuffix('.conf')}"
+            configs[key] = OpenVpnConfig(path, directives, auth_file, stat)
+    return configs
+
+
+def _sysctl(source: FactSource, path: str) -> int | Unknown:
+    text = read(source, path)
+    if isinstance(text, Unknown):
+        return text
+    return int(text.strip()) if text.strip().lstrip("-").isdigit() else Unknown(f"{path} is not a number: {text.strip()!r}")
+
+
+def collect(source: FactSource) -> NetFacts:
+    """Read the network state through iproute2, procfs, the NAT tools and /etc."""
+    links_t = _run(source, ["ip", "-d", "-j", "link", "show"])
+    links: dict[str, IpLink] | Unknown = links_t if isinstance(links_t, Unknown) else {
+        link.ifname: link for link in parse_with_origin(ip_json.parse_links, links_t, "ip -d -j link show")}
+    addrs_t = _run(source, ["ip", "-j", "addr", "show"])
+    addrs = addrs_t if isinstance(addrs_t, Unknown) else tuple(parse_with_origin(ip_json.parse_addrs, addrs_t, "ip -j addr show"))
+    rules = _ip(source, ["ip", "-j", "rule", "show"], ip_json.parse_rules, ["ip", "rule", "show"], ip_text.parse_rules)
+    routes = _ip(source, ["ip", "-j", "route", "show", "table", "all"], ip_json.parse_routes,
+                 ["ip", "route", "show", "table", "all"], ip_text.parse_routes)
+    forwarding = _sysctl(source, "/proc/sys/net/ipv4/ip_forward")
+    rp: dict[str, int] | Unknown
+    try:
+        names = source.list_dir("/proc/sys/net/ipv4/conf")
+    except FactUnavailable as err:
+        rp = Unknown(err.reason)
+    else:
+        rp = {}
+        for name in names or []:
+            value = _sysctl(source, f"/proc/sys/net/ipv4/conf/{name}/rp_filter")
+            if isinstance(value, Unknown):
+                rp = value
+                break
+            rp[name] = value
+    tables: dict[str, int] = {}
+    for path in ["/etc/iproute2/rt_tables"] + [f"/etc/iproute2/rt_tables.d/{n}" for n in _listing(source, "/etc/iproute2/rt_tables.d")]:
+        text = read(source, path)
+        if isinstance(text, str):
+            tables.update({t.name: t.id for t in parse_with_origin(rt_tables.parse, text, source.where(path))})
+    nat, used, unreadable = _nat(source)
+    return NetFacts(links, addrs, rules, routes, forwarding, rp, tables, nat, used, unreadable, _openvpn(source), "ip, /proc/sys/net")
+
+
+def _listing(source: FactSource, path: str) -> list[str]:
+    try:
+        return [n for n in source.list_dir(path) or [] if n.endswith(".conf")]
+    except FactUnavailable:
+        return []
+
+
+def route_get(source: FactSource, queries: tuple[Query, ...]) -> RouteLookups:
+    """Ask the kernel (``ip -j route get``, read-only) for each query; Unknown where it cannot be asked."""
+    answers: dict[Query, Answer | Unknown] = {}
+    for q in queries:
+        argv = ["ip", "-j", "route", "get", q.dst, "from", q.src] + (["iif", q.iif] if q.iif else [])
+        try:
+            out = source.run(argv)
+        except FactUnavailable as err:
+            answers[q] = Unknown(err.reason)
+            continue
+        if out.exit == 127:
+            answers[q] = Unknown("ip is not installed")
+        elif out.exit != 0:
+            message = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.exit}"
+            answers[q] = Answer(error=message.removeprefix("RTNETLINK answers: ").strip())
+        else:
+            try:
+                data = json.loads(out.stdout or "[]")
+                first = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+            except json.JSONDecodeError as err:
+                raise ParseError("ip_route_get", err.lineno, (out.stdout or "")[:200], "not JSON") from None
+            kind = first.get("type", "unicast")
+            answers[q] = Answer(dev=first.get("dev"), gateway=first.get("gateway"), table=str(first.get("table", "main")),
+                                local=kind in ("local", "broadcast"), route="kernel: " + " ".join(argv))
+    return RouteLookups(answers)
