@@ -154,12 +154,28 @@ def _show_lines(profile: object) -> list[str]:
 
 
 def _describe(row: str, exp: object) -> str:
-    from hwcompat.profile.model import FieldExpectation, FlagExpectation, ModuleExpectation, PciExpectation, PciSection  # noqa: PLC0415
+    from hwcompat.profile.model import (  # noqa: PLC0415
+        FieldExpectation,
+        FlagExpectation,
+        ModuleExpectation,
+        NetExpectation,
+        ParamExpectation,
+        PciExpectation,
+        PciSection,
+        TmemItem,
+    )
 
     if isinstance(exp, FieldExpectation):
         return f"{exp.matcher.describe():40} {exp.matcher.origin}"
     if isinstance(exp, FlagExpectation | ModuleExpectation):
         return f"{exp.state:40} {exp.origin}"
+    if isinstance(exp, ParamExpectation):
+        return f"{(exp.matcher.describe() if exp.matcher else exp.state):40} {exp.origin}"
+    if isinstance(exp, TmemItem):
+        return f"{'tmem ' + exp.role + ' role':40} {exp.origin}"
+    if isinstance(exp, NetExpectation):
+        spec = ", ".join(f"{k}={v}" for k, v in exp.spec)
+        return f"{spec:40} {exp.origin}"
     if isinstance(exp, PciSection):
         return f"{exp.unlisted:40} {exp.unlisted_origin}"
     if isinstance(exp, PciExpectation):

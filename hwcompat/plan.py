@@ -80,7 +80,7 @@ PLAN: dict[str, Row] = {
     "tmem_module_expectation": Row(("kernel", "xen", "boot"), "tmem", _tmem("guest", ("tmem",)), tmem.module),
     "tmem_param_expectation": Row(("kernel", "xen", "tmem"), "tmem", _tmem("guest", tmem.GUEST_PARAMS), tmem.param),
     "tmem_selfballooning_expectation": Row(("kernel", "xen", "tmem"), "tmem", _tmem("guest", ("selfballooning",)), tmem.selfballooning),
-    "tmem_swap_expectation": Row(("kernel", "xen", "boot"), "tmem", _tmem("guest", ("swap",)), tmem.swap),
+    "tmem_swap_expectation": Row(("kernel", "xen", "boot", "tmem"), "tmem", _tmem("guest", ("swap",)), tmem.swap),
     "tmem_xen_cmdline_expectation": Row(("kernel", "xen", "boot"), "tmem", _tmem("dom0", ("tmem",)), tmem.xen_cmdline),
     "tmem_activity_expectation": Row(("kernel", "xen"), "tmem", _tmem("dom0", ("guests",)), tmem.activity),
     "net_interface_expectation": Row(("net",), "network", _net("interfaces"), net.interface, primary=True),

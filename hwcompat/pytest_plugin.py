@@ -18,6 +18,7 @@ import pytest
 from hwcompat import testing
 from hwcompat.errors import HwcompatError, ParseError, ProfileError, SnapshotError
 from hwcompat.facts import FactCache, Unknown
+from hwcompat.facts.registry import COLLECTORS
 from hwcompat.plan import PLAN
 from hwcompat.profile import loader
 from hwcompat.profile.model import Profile
@@ -161,64 +162,20 @@ def _facts(request: pytest.FixtureRequest, domain: str) -> Any:
     pytest.fail(f"hwcompat cannot read the {domain} facts: {problem}\n(a hwcompat problem: please report it with this input)", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def pci_facts(request: pytest.FixtureRequest) -> Any:
-    """PCI facts of the checked machine (or Unknown)."""
-    return _facts(request, "pci")
+def _fact_fixture(domain: str) -> Any:
+    def fixture(request: pytest.FixtureRequest) -> Any:
+        return _facts(request, domain)
+
+    fixture.__doc__ = f"The {domain} facts of the checked machine (or Unknown)."
+    return pytest.fixture(scope="session", name=f"{domain}_facts")(fixture)
 
 
-@pytest.fixture(scope="session")
-def cpu_facts(request: pytest.FixtureRequest) -> Any:
-    """CPU facts of the checked machine (or Unknown)."""
-    return _facts(request, "cpu")
-
-
-@pytest.fixture(scope="session")
-def kernel_facts(request: pytest.FixtureRequest) -> Any:
-    """Kernel facts of the checked machine (or Unknown)."""
-    return _facts(request, "kernel")
-
-
-@pytest.fixture(scope="session")
-def dmi_facts(request: pytest.FixtureRequest) -> Any:
-    """DMI facts of the checked machine (or Unknown)."""
-    return _facts(request, "dmi")
-
-
-@pytest.fixture(scope="session")
-def memory_facts(request: pytest.FixtureRequest) -> Any:
-    """Memory facts of the checked machine (or Unknown)."""
-    return _facts(request, "memory")
-
-
-@pytest.fixture(scope="session")
-def boot_facts(request: pytest.FixtureRequest) -> Any:
-    """Boot facts (command line, kernel config, GRUB defaults, boot modules, swap) or Unknown."""
-    return _facts(request, "boot")
-
-
-@pytest.fixture(scope="session")
-def xen_facts(request: pytest.FixtureRequest) -> Any:
-    """Xen facts of the checked machine (or Unknown)."""
-    return _facts(request, "xen")
-
-
-@pytest.fixture(scope="session")
-def tmem_facts(request: pytest.FixtureRequest) -> Any:
-    """Guest-side tmem facts of the checked machine (or Unknown)."""
-    return _facts(request, "tmem")
-
-
-@pytest.fixture(scope="session")
-def net_facts(request: pytest.FixtureRequest) -> Any:
-    """Network facts of the checked machine (or Unknown)."""
-    return _facts(request, "net")
-
-
-@pytest.fixture(scope="session")
-def route_lookups(request: pytest.FixtureRequest) -> Any:
-    """The kernel's answers to the profile's path questions (live), or Unknown."""
-    return _facts(request, "route_get")
+# One session fixture per facts domain (pci_facts, cpu_facts, ..., net_facts), and the kernel's
+# answers to the profile's path questions (route_lookups).
+for _domain in COLLECTORS:
+    globals()[f"{_domain}_facts"] = _fact_fixture(_domain)
+route_lookups = pytest.fixture(scope="session", name="route_lookups")(
+    lambda request: _facts(request, "route_get"))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -29,9 +29,9 @@ def test_tmem_selfballooning(tmem_selfballooning_expectation, kernel_facts, xen_
     assert_check(checks.tmem.selfballooning(tmem_selfballooning_expectation, kernel_facts, xen_facts, tmem_facts))
 
 
-def test_tmem_swap(tmem_swap_expectation, kernel_facts, xen_facts, boot_facts):
+def test_tmem_swap(tmem_swap_expectation, kernel_facts, xen_facts, boot_facts, tmem_facts):
     """A swap area is active, so frontswap has pages to take."""
-    assert_check(checks.tmem.swap(tmem_swap_expectation, kernel_facts, xen_facts, boot_facts))
+    assert_check(checks.tmem.swap(tmem_swap_expectation, kernel_facts, xen_facts, boot_facts, tmem_facts))
 
 
 def test_tmem_xen_cmdline(tmem_xen_cmdline_expectation, kernel_facts, xen_facts, boot_facts):

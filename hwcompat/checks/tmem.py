@@ -160,7 +160,8 @@ def selfballooning(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts 
     return CheckResult("failed", subject, f"self-ballooning is off ({value}): load tmem with selfballooning=1", "1", value, str(item.origin), tmem.origin)
 
 
-def swap(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts | Unknown, boot: BootFacts | Unknown) -> CheckResult:
+def swap(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts | Unknown, boot: BootFacts | Unknown,
+         tmem: TmemFacts | Unknown) -> CheckResult:
     """At least one swap area is active: frontswap only sees pages on their way to swap."""
     subject = "tmem swap"
     gated = _gate(item, subject, kernel, xen)
@@ -171,7 +172,10 @@ def swap(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts | Unknown,
         return cannot_check(subject, reason, str(item.origin), "a swap area")
     if boot.swaps:
         areas = ", ".join(f"{s.filename} ({s.size_kb // 1024} MB)" for s in boot.swaps)
-        return CheckResult("passed", subject, f"active: {areas}", "a swap area", areas, str(item.origin), "/proc/swaps")
+        stored = ""
+        if not isinstance(tmem, Unknown) and isinstance(tmem.frontswap_stores, int):
+            stored = f"; frontswap has stored {tmem.frontswap_stores} pages in tmem"
+        return CheckResult("passed", subject, f"active: {areas}{stored}", "a swap area", areas, str(item.origin), "/proc/swaps")
     return CheckResult("failed", subject, "no swap area is active: without swap, frontswap has nothing to take and the guest runs out of "
                        "memory; add a swap partition or file (a small one is enough) and enable it in /etc/fstab",
                        "a swap area", "none", str(item.origin), "/proc/swaps")

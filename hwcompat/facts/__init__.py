@@ -7,6 +7,7 @@ reason), which checks turn into "cannot check" failures, never passes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,27 @@ def read(source: FactSource, path: str) -> str | Unknown:
     except FactUnavailable as err:
         return Unknown(err.reason)
     return Unknown(f"{path} does not exist") if text is None else text
+
+
+_NEEDS_ROOT = re.compile(r"permission denied|operation not permitted|must be (run as )?root|cannot init xl context", re.I)
+
+
+def run_command(source: FactSource, argv: list[str]) -> str | Unknown:
+    """A command's stdout, or Unknown saying why not: not recorded, not installed, failed (needs root?)."""
+    try:
+        out = source.run(argv)
+    except FactUnavailable as err:
+        return Unknown(err.reason)
+    cmd = " ".join(argv)
+    if out.exit == 127:
+        return Unknown(f"{argv[0]} is not installed")
+    if out.exit != 0:
+        first = out.stderr.strip().splitlines()[0] if out.stderr.strip() else "no message"
+        hint = " (needs root)" if _NEEDS_ROOT.search(out.stderr) else ""
+        return Unknown(f"`{cmd}` failed with exit {out.exit}{hint}: {first}")
+    if out.stdout is None:
+        return Unknown(f"`{cmd}` succeeded but its output was not recorded")
+    return out.stdout
 
 
 def parse_with_origin(parse: Callable[[str], Any], text: str, origin: str) -> Any:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from hwcompat.errors import FactUnavailable, ParseError
-from hwcompat.facts import Unknown, parse_with_origin, read
+from hwcompat.facts import Unknown, parse_with_origin, read, run_command
 from hwcompat.parsers import ip_json, ip_text, iptables_save, nft_json, openvpn_conf, rt_tables
 from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule
 from hwcompat.parsers.openvpn_conf import OvpnDirective
@@ -25,7 +24,6 @@ from hwcompat.sources.base import FactSource, FileStat
 
 T = TypeVar("T")
 OPENVPN_DIRS = ("/etc/openvpn", "/etc/openvpn/client")
-_NEEDS_ROOT = re.compile(r"permission denied|operation not permitted|must be root|you must be root", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,30 +83,15 @@ class RouteLookups:
     answers: dict[Query, Answer | Unknown]
 
 
-def _run(source: FactSource, argv: list[str]) -> str | Unknown:
-    try:
-        out = source.run(argv)
-    except FactUnavailable as err:
-        return Unknown(err.reason)
-    cmd = " ".join(argv)
-    if out.exit == 127:
-        return Unknown(f"{argv[0]} is not installed")
-    if out.exit != 0:
-        first = out.stderr.strip().splitlines()[0] if out.stderr.strip() else "no message"
-        hint = " (needs root)" if _NEEDS_ROOT.search(out.stderr) else ""
-        return Unknown(f"`{cmd}` failed with exit {out.exit}{hint}: {first}")
-    return out.stdout if out.stdout is not None else Unknown(f"`{cmd}` succeeded but its output was not recorded")
-
-
 def _ip(source: FactSource, json_argv: list[str], parse_json: Callable[[str], list[T]], text_argv: list[str],
         parse_text: Callable[[str], list[T]]) -> tuple[T, ...] | Unknown:
-    text = _run(source, json_argv)
+    text = run_command(source, json_argv)
     if isinstance(text, str):
         return tuple(parse_with_origin(parse_json, text, " ".join(json_argv)))
     if "-j" not in text.reason and "unknown" not in text.reason.lower():
         return text
     # iproute2 older than 4.17 has no -j for rules and routes ('Option "-j" is unknown'): read the text form
-    older = _run(source, text_argv)
+    older = run_command(source, text_argv)
     return older if isinstance(older, Unknown) else tuple(parse_with_origin(parse_text, older, " ".join(text_argv)))
 
 
@@ -117,9 +100,9 @@ def _nat(source: FactSource) -> tuple[tuple[NatRule, ...], tuple[str, ...], tupl
     used: list[str] = []
     unreadable: list[str] = []
     variants = [["iptables-legacy-save", "-t", "nat"], ["iptables-nft-save", "-t", "nat"]]
-    outputs = [(v, _run(source, v)) for v in variants]
+    outputs = [(v, run_command(source, v)) for v in variants]
     if all(isinstance(o, Unknown) and "not installed" in o.reason for _, o in outputs):
-        outputs = [(["iptables-save", "-t", "nat"], _run(source, ["iptables-save", "-t", "nat"]))]
+        outputs = [(["iptables-save", "-t", "nat"], run_command(source, ["iptables-save", "-t", "nat"]))]
     for argv, text in outputs:
         if isinstance(text, Unknown):
             if "not installed" not in text.reason:
@@ -129,7 +112,7 @@ def _nat(source: FactSource) -> tuple[tuple[NatRule, ...], tuple[str, ...], tupl
         for r in parse_with_origin(iptables_save.parse, text, " ".join(argv)):
             if r.table == "nat" and r.target in ("MASQUERADE", "SNAT"):
                 rules.append(NatRule(argv[0], r.chain, r.out_interface, r.out_negated, r.source, r.target.lower(), r.text))
-    text = _run(source, ["nft", "-j", "list", "ruleset"])
+    text = run_command(source, ["nft", "-j", "list", "ruleset"])
     if isinstance(text, Unknown):
         if "not installed" not in text.reason:
             unreadable.append(text.reason)
@@ -179,10 +162,10 @@ def _sysctl(source: FactSource, path: str) -> int | Unknown:
 
 def collect(source: FactSource) -> NetFacts:
     """Read the network state through iproute2, procfs, the NAT tools and /etc."""
-    links_t = _run(source, ["ip", "-d", "-j", "link", "show"])
+    links_t = run_command(source, ["ip", "-d", "-j", "link", "show"])
     links: dict[str, IpLink] | Unknown = links_t if isinstance(links_t, Unknown) else {
         link.ifname: link for link in parse_with_origin(ip_json.parse_links, links_t, "ip -d -j link show")}
-    addrs_t = _run(source, ["ip", "-j", "addr", "show"])
+    addrs_t = run_command(source, ["ip", "-j", "addr", "show"])
     addrs = addrs_t if isinstance(addrs_t, Unknown) else tuple(parse_with_origin(ip_json.parse_addrs, addrs_t, "ip -j addr show"))
     rules = _ip(source, ["ip", "-j", "rule", "show"], ip_json.parse_rules, ["ip", "rule", "show"], ip_text.parse_rules)
     routes = _ip(source, ["ip", "-j", "route", "show", "table", "all"], ip_json.parse_routes,

@@ -6,11 +6,9 @@ statistics (Dom0 only, from xl).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from hwcompat.errors import FactUnavailable
-from hwcompat.facts import Unknown, parse_with_origin, read
+from hwcompat.facts import Unknown, parse_with_origin, read, run_command
 from hwcompat.matchers import version_tuple
 from hwcompat.parsers import xentop_batch, xl_info, xl_list, xl_tmem_list
 from hwcompat.parsers.xl_list import XlDomain
@@ -23,7 +21,6 @@ XL_INFO = ("xl", "info")
 XL_LIST = ("xl", "list")
 XL_TMEM_LIST = ("xl", "tmem-list", "-a")
 XENTOP = ("xentop", "-b", "-i", "1", "-f")
-_NEEDS_ROOT = re.compile(r"permission denied|must be run as root|cannot init xl context|operation not permitted", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,23 +46,6 @@ class XenFacts:
     def version_tuple(self) -> tuple[int, ...] | None:
         """The hypervisor version as numbers, if known."""
         return version_tuple(self.version) if isinstance(self.version, str) else None
-
-
-def _run(source: FactSource, argv: tuple[str, ...]) -> str | Unknown:
-    try:
-        out = source.run(argv)
-    except FactUnavailable as err:
-        return Unknown(err.reason)
-    cmd = " ".join(argv)
-    if out.exit == 127:
-        return Unknown(f"{argv[0]} is not installed")
-    if out.exit != 0:
-        first = out.stderr.strip().splitlines()[0] if out.stderr.strip() else "no message"
-        hint = " (needs root)" if _NEEDS_ROOT.search(out.stderr) else ""
-        return Unknown(f"`{cmd}` failed with exit {out.exit}{hint}: {first}")
-    if out.stdout is None:
-        return Unknown(f"`{cmd}` succeeded but its output was not recorded")
-    return out.stdout
 
 
 def _role(source: FactSource) -> tuple[str | Unknown, str]:
@@ -104,13 +84,13 @@ def collect(source: FactSource) -> XenFacts:
     maxmem: dict[str, int | None] | Unknown = no or Unknown("")
     tmem: tuple[TmemEntry, ...] | Unknown = no or Unknown("")
     if role == "dom0":
-        text = _run(source, XL_INFO)
+        text = run_command(source, list(XL_INFO))
         info = text if isinstance(text, Unknown) else {f.key: f.value for f in parse_with_origin(xl_info.parse, text, "xl info")}
         if isinstance(version, Unknown) and isinstance(info, dict) and "xen_major" in info:
             version = f"{info['xen_major']}.{info['xen_minor']}{info.get('xen_extra', '')}"
-        text = _run(source, XL_LIST)
+        text = run_command(source, list(XL_LIST))
         domains = text if isinstance(text, Unknown) else tuple(parse_with_origin(xl_list.parse, text, "xl list"))
-        text = _run(source, XENTOP)
+        text = run_command(source, list(XENTOP))
         maxmem = text if isinstance(text, Unknown) else {
             d.name: d.maxmem_kb for d in parse_with_origin(xentop_batch.parse, text, " ".join(XENTOP))}
         v = version_tuple(version) if isinstance(version, str) else None
@@ -118,6 +98,6 @@ def collect(source: FactSource) -> XenFacts:
             # xl has no tmem sub-commands any more; never run what cannot exist
             tmem = Unknown(f"Xen {version} has no tmem (removed in Xen 4.13)")
         else:
-            text = _run(source, XL_TMEM_LIST)
+            text = run_command(source, list(XL_TMEM_LIST))
             tmem = text if isinstance(text, Unknown) else tuple(parse_with_origin(xl_tmem_list.parse, text, "xl tmem-list -a"))
     return XenFacts(role, how, version, info, domains, maxmem, tmem, source.where(HYPERVISOR))

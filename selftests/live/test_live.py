@@ -69,3 +69,14 @@ def test_seed_host_profile_fails_here_naming_each_missing_device(tmp_path: Path)
     for item in missing:
         key = item["test"].split("[", 1)[1].rstrip("]")
         assert key in item["message"] and "missing" in item["message"]
+
+
+def test_snapshot_command_records_a_replayable_tarball(tmp_path: Path) -> None:
+    out = tmp_path / "this-machine.tar.gz"
+    proc = _hwcompat("snapshot", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote" in proc.stderr and out.stat().st_size > 0
+    snap = SnapshotSource(out)
+    assert snap.manifest["format"] == "hwcompat-snapshot/1"
+    again = _hwcompat("snapshot", "--out", str(out))
+    assert again.returncode == 4 and "already exists" in again.stderr
