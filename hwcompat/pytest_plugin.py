@@ -97,7 +97,9 @@ def _fill_metadata(config: pytest.Config, state: RunState) -> None:
 def environment(state: RunState) -> dict[str, str]:
     """Host, board, CPU and kernel of the checked machine, as far as they can be read."""
     def text(value: object) -> str:
-        return f"unknown ({value.reason})" if isinstance(value, Unknown) else str(value)
+        if isinstance(value, Unknown):
+            return "not recorded" if "not recorded" in value.reason else f"unknown ({value.reason})"
+        return str(value)
 
     out: dict[str, str] = {}
     try:
@@ -112,7 +114,8 @@ def environment(state: RunState) -> dict[str, str]:
     except HwcompatError as err:
         out["Facts"] = f"could not be read: {err}"
         return out
-    out["Board"] = text(dmi) if isinstance(dmi, Unknown) else f"{text(dmi.get('board_vendor'))} {text(dmi.get('board_name'))}"
+    board = [dmi.get("board_vendor"), dmi.get("board_name")] if not isinstance(dmi, Unknown) else [dmi]
+    out["Board"] = " ".join(text(b) for b in board) if not all(isinstance(b, Unknown) for b in board) else text(board[-1])
     out["CPU"] = text(cpu) if isinstance(cpu, Unknown) else f"{cpu.model_name} ({cpu.logical_cpus} logical CPUs)"
     out["Kernel"] = text(kernel) if isinstance(kernel, Unknown) else text(kernel.release)
     return out
@@ -222,6 +225,16 @@ def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -
 
     cells.insert(2, f"<td>{escape(getattr(report, 'hwcompat_description', ''))}</td>")
     cells.insert(3, f"<td>{escape(getattr(report, 'hwcompat_origin', ''))}</td>")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -> None:
+    """Show a skip's reason as a sentence, not as pytest's (file, line, reason) tuple."""
+    if report.skipped and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        from html import escape  # noqa: PLC0415
+
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        data[:] = [escape(reason) + "\n"]
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -32,9 +32,16 @@ def schema() -> dict[str, Any]:
 
 
 def display(path: Path) -> str:
-    """A path as a person wants to read it: relative to the current directory when inside it."""
+    """A path as a person wants to read it.
+
+    ``profiles/...`` for a shared profile, else relative to the current directory when inside it,
+    else as given.
+    """
+    real = path.resolve()
+    if real.is_relative_to(PROFILES_DIR):
+        return f"profiles/{real.relative_to(PROFILES_DIR).as_posix()}"
     try:
-        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
+        return os.path.relpath(path) if real.is_relative_to(Path.cwd()) else str(path)
     except ValueError:
         return str(path)
 
