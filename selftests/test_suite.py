@@ -30,9 +30,10 @@ def failed(items: dict[str, str]) -> set[str]:
 
 
 def test_seed_host_passes_on_its_snapshot(tmp_path: Path) -> None:
-    html = tmp_path / "report.html"
-    proc = hwcompat("run", "--profile", "hosts/x10sae-xen-dom0", "--snapshot", str(SEED), "--html", str(html))
+    html, junit = tmp_path / "report.html", tmp_path / "junit.xml"
+    proc = hwcompat("run", "--profile", "hosts/x10sae-xen-dom0", "--snapshot", str(SEED), "--html", str(html), "--junitxml", str(junit))
     assert proc.returncode == 0, proc.stdout[-3000:]
+    assert junit.read_text().count("<testcase ") >= 139 and 'failures="0"' in junit.read_text()
     assert re.search(r"\b1[0-9]{2} passed\b", proc.stdout)
     page = html.read_text()
     for needle in ("x10sae-xen-dom0", "Supermicro X10SAE", "E3-1265L v3", "3.13-1-amd64", "Profile chain", "8086:153a@00:19.0"):

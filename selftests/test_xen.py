@@ -164,3 +164,12 @@ def test_grub_evaluation_across_files() -> None:
     assert values["GRUB_CMDLINE_XEN_DEFAULT"].value == "dom0_mem=1G tmem"
     assert values["GRUB_CMDLINE_XEN_DEFAULT"].where == "/etc/default/grub.d/xen.cfg:1"
     assert values["X"].value is None and "UNSET_THING" in values["X"].reason
+
+
+def test_unreadable_grub_d_makes_the_next_boot_unknown(dom0: Path) -> None:
+    manifest = json.loads((dom0 / "manifest.json").read_text())
+    manifest["recorded"].remove("/etc/default/grub.d")
+    (dom0 / "manifest.json").write_text(json.dumps(manifest))
+    msg = failed(results("hosts/x10sae-xen-dom0", dom0))
+    assert msg["tmem_xen_cmdline_expectation[tmem]"].startswith(
+        "cannot check: correct now, but the next boot cannot be checked: /etc/default/grub.d is not recorded")

@@ -89,8 +89,9 @@ def _grub(source: FactSource) -> dict[str, GrubValue] | Unknown:
     files = [(GRUB, text)]
     try:
         extra = source.list_dir(GRUB_D) or []
-    except FactUnavailable:
-        extra = []  # the directory is optional and rarely recorded; /etc/default/grub was read
+    except FactUnavailable as err:
+        # a .cfg there may override what /etc/default/grub says: without it the result is not known
+        return Unknown(f"{err.reason}, so the final GRUB values cannot be known")
     for name in extra:
         if name.endswith(".cfg"):
             more = read(source, f"{GRUB_D}/{name}")
