@@ -7,15 +7,13 @@ item (``supported``) fails with the reason and every other tmem item is skipped 
 
 from __future__ import annotations
 
-from hwcompat.checks.boot import param_both_ways
-from hwcompat.checks.xen import XEN_VARS
+from hwcompat.checks import xen as xen_checks
 from hwcompat.facts import Unknown
 from hwcompat.facts.boot import BootFacts
 from hwcompat.facts.kernel import KernelFacts
 from hwcompat.facts.tmem import TmemFacts
 from hwcompat.facts.xen import XenFacts
 from hwcompat.matchers import version_tuple
-from hwcompat.parsers import cmdline as cmdline_parser
 from hwcompat.profile.model import ParamExpectation, TmemItem
 from hwcompat.results import CheckResult, cannot_check
 
@@ -183,16 +181,10 @@ def swap(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts | Unknown,
 
 def xen_cmdline(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts | Unknown, boot: BootFacts | Unknown) -> CheckResult:
     """``tmem`` is on the running Xen command line and in GRUB_CMDLINE_XEN[_DEFAULT] (tmem is off by default)."""
-    subject = "tmem on the Xen command line"
-    gated = _gate(item, subject, kernel, xen)
+    gated = _gate(item, "tmem on the Xen command line", kernel, xen)
     if gated:
         return gated
-    assert isinstance(xen, XenFacts)
-    line = xen.commandline
-    running = line if isinstance(line, Unknown) else cmdline_parser.parse(line)
-    configured = boot if isinstance(boot, Unknown) else boot.grub_words(*XEN_VARS)
-    return param_both_ways(subject, ParamExpectation("tmem", "present", None, item.origin), running, "xl info xen_commandline",
-                           configured, XEN_VARS, "/etc/default/grub")
+    return xen_checks.cmdline(ParamExpectation("tmem", "present", None, item.origin), xen, boot)
 
 
 def activity(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts | Unknown) -> CheckResult:
