@@ -94,7 +94,7 @@ def _table_lookup(routes: Sequence[Route], table: str, dst: str, removed: frozen
     best: tuple[int, int, int] | None = None
     found = None
     for i, r in enumerate(routes):
-        if r.table != table or (r.dev is not None and r.dev in removed):
+        if r.family != "inet" or r.table != table or (r.dev is not None and r.dev in removed):
             continue
         try:
             net = _net(r.dst, None)

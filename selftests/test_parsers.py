@@ -83,3 +83,16 @@ def test_sysfs_pci_is_total(attrs: dict[str, str]) -> None:
         sysfs_pci.parse(UdevDevice("/sys/devices/pci0000:00/0000:00:01.0", None, tuple(attrs.items())))
     except ParseError:
         pass
+
+
+@pytest.mark.parametrize(("parse", "text"), [
+    (PARSERS["ip_rule"], '[{"priority":201,"src":"fe80::1","srclen":64,"table":"3"}]'),
+    (PARSERS["ip_route"], '[{"dst":"300.1.2.0/24","dev":"eth0"}]'),
+    (PARSERS["ip_rule_text"], "201:\tfrom fe80::1/64 lookup 3\n"),
+    (PARSERS["ip_route_text"], "300.1.2.0/24 dev eth0\n"),
+])
+def test_iproute2_parsers_refuse_what_is_not_ipv4(parse, text: str) -> None:
+    # IPv6 routes are legitimate input (table all lists both families) and are kept with family inet6;
+    # an IPv6 rule, or an address that is neither, is odd input
+    with pytest.raises(ParseError, match="IPv4"):
+        parse(text)

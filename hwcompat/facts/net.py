@@ -170,6 +170,9 @@ def collect(source: FactSource) -> NetFacts:
     rules = _ip(source, ["ip", "-j", "rule", "show"], ip_json.parse_rules, ["ip", "rule", "show"], ip_text.parse_rules)
     routes = _ip(source, ["ip", "-j", "route", "show", "table", "all"], ip_json.parse_routes,
                  ["ip", "route", "show", "table", "all"], ip_text.parse_routes)
+    if not isinstance(routes, Unknown):
+        # rules are IPv4 (ip rule lists inet by default); an IPv6 default route must never route IPv4
+        routes = tuple(r for r in routes if r.family == "inet")
     forwarding = _sysctl(source, "/proc/sys/net/ipv4/ip_forward")
     rp: dict[str, int] | Unknown
     try:

@@ -5,7 +5,7 @@ Commands and record schemas::
     ip -d -j link show          -> IpLink(ifname, kind, slave_kind, master, parent, vlan_id, flags, operstate)
     ip -j addr show             -> IpAddr(ifname, family, local, prefixlen, peer)
     ip -j rule show             -> RouteRule(priority, src, srclen, dst, dstlen, iif, oif, fwmark, table, action, not_)
-    ip -j route show table all  -> Route(table, dst, type, dev, gateway, metric, protocol, scope, prefsrc, flags)
+    ip -j route show table all  -> Route(table, dst, type, dev, gateway, metric, protocol, scope, prefsrc, flags, family)
 
 Samples (iproute2 6.1)::
 
@@ -17,7 +17,9 @@ Samples (iproute2 6.1)::
      {"type":"unreachable","dst":"default","table":"7","flags":[]}]
 
 Routes of the main table carry no ``table`` key (recorded as "main"); ``type`` is only printed
-for non-unicast routes. Rule addresses are kept as written: the kernel keeps
+for non-unicast routes. ``ip route show table all`` lists IPv6 routes too (iproute2 narrows to
+IPv4 only when one table is named), and an IPv6 default route is ``"dst":"default"`` like an
+IPv4 one: every IPv6 route carries ``pref``, so ``family`` is ``inet6`` for those. Rule addresses are kept as written: the kernel keeps
 ``from 192.168.6.1/24`` with its host bits and matches it as /24.
 
 Raises ParseError for text that is not a JSON array of objects, or an entry without its key
@@ -26,6 +28,7 @@ field (ifname, priority, dst).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +101,7 @@ class Route:
     scope: str | None
     prefsrc: str | None
     flags: tuple[str, ...]
+    family: str = "inet"
 
 
 def _load(name: str, text: str) -> list[dict[str, Any]]:
@@ -158,12 +162,24 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _ipv4(name: str, entry: dict[str, Any], value: str | None) -> str | None:
+    """An IPv4 address or prefix as recorded (``default``/``all`` pass); anything else is a ParseError."""
+    if value in (None, "all", "default"):
+        return value
+    try:
+        ipaddress.IPv4Network(value, strict=False)
+    except ValueError:
+        reason = f"{value!r} is not an IPv4 address (hwcompat reads IPv4 rules and routes)"
+        raise ParseError(name, 1, json.dumps(entry)[:200], reason) from None
+    return value
+
+
 def parse_rules(text: str) -> list[RouteRule]:
     """Parse ``ip -j rule show``."""
     out = []
     for e in _load("ip_rule", text):
-        src = _opt(e, "src")
-        dst = _opt(e, "dst")
+        src = _ipv4("ip_rule", e, _opt(e, "src"))
+        dst = _ipv4("ip_rule", e, _opt(e, "dst"))
         out.append(RouteRule(
             _need("ip_rule", e, "priority", int), None if src in (None, "all") else src, _int(e.get("srclen")),
             None if dst in (None, "all") else dst, _int(e.get("dstlen")), _opt(e, "iif"), _opt(e, "oif"), _opt(e, "fwmark"),
@@ -178,8 +194,15 @@ def parse_routes(text: str) -> list[Route]:
     for e in _load("ip_route", text):
         flags = _list(e.get("flags"))
         metric = _int(e.get("metric"))
+        dst = _need("ip_route", e, "dst", str)
+        gateway = _opt(e, "gateway")
+        v6 = "pref" in e or any(":" in (x or "") for x in (dst, gateway, _opt(e, "prefsrc")))
+        if not v6:
+            _ipv4("ip_route", e, dst)
+            _ipv4("ip_route", e, gateway)
         out.append(Route(
-            str(e.get("table", "main")), _need("ip_route", e, "dst", str), str(e.get("type", "unicast")), _opt(e, "dev"),
-            _opt(e, "gateway"), metric or 0, _opt(e, "protocol"), _opt(e, "scope"), _opt(e, "prefsrc"), tuple(str(f) for f in flags),
+            str(e.get("table", "main")), dst, str(e.get("type", "unicast")), _opt(e, "dev"), gateway,
+            metric or 0, _opt(e, "protocol"), _opt(e, "scope"), _opt(e, "prefsrc"), tuple(str(f) for f in flags),
+            "inet6" if v6 else "inet",
         ))
     return out

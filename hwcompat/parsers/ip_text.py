@@ -19,6 +19,8 @@ Raises ParseError for a rule line without ``N:`` or a word it does not know.
 
 from __future__ import annotations
 
+import ipaddress
+
 from hwcompat.errors import ParseError
 from hwcompat.parsers.ip_json import Route, RouteRule
 
@@ -26,11 +28,14 @@ ROUTE_TYPES = ("unicast", "local", "broadcast", "multicast", "unreachable", "bla
 _RULE_ACTIONS = ("blackhole", "unreachable", "prohibit", "goto", "nop")
 
 
-def _prefix(text: str) -> tuple[str | None, int | None]:
+def _prefix(text: str, line_no: int, line: str) -> tuple[str | None, int | None]:
     if text == "all":
         return None, None
-    addr, _, plen = text.partition("/")
-    return addr, int(plen) if plen.isdigit() else 32
+    try:
+        net = ipaddress.IPv4Network(text, strict=False)
+    except ValueError:
+        raise ParseError("ip_rule_text", line_no, line, f"{text!r} is not an IPv4 prefix") from None
+    return text.partition("/")[0], net.prefixlen
 
 
 def parse_rules(text: str) -> list[RouteRule]:
@@ -55,9 +60,9 @@ def parse_rules(text: str) -> list[RouteRule]:
                 i += 1
                 continue
             if w == "from":
-                src, srclen = _prefix(nxt)
+                src, srclen = _prefix(nxt, line_no, line)
             elif w == "to":
-                dst, dstlen = _prefix(nxt)
+                dst, dstlen = _prefix(nxt, line_no, line)
             elif w in ("iif", "oif", "fwmark", "lookup", "table"):
                 iif = nxt if w == "iif" else iif
                 oif = nxt if w == "oif" else oif
@@ -93,6 +98,13 @@ def parse_routes(text: str) -> list[Route]:
         if not words:
             raise ParseError("ip_route_text", line_no, line, "expected a destination")
         dst = words[0]
+        # IPv6 routes come too (table all), each with "pref"; an IPv6 default is "default" like IPv4's
+        v6 = "pref" in words or ":" in line
+        if dst != "default" and not v6:
+            try:
+                ipaddress.IPv4Network(dst, strict=False)
+            except ValueError:
+                raise ParseError("ip_route_text", line_no, line, f"{dst!r} is not an IPv4 destination") from None
         fields: dict[str, str] = {}
         flags = []
         i = 1
@@ -110,5 +122,6 @@ def parse_routes(text: str) -> list[Route]:
                 raise ParseError("ip_route_text", line_no, line, f"unknown word {w!r}")
         metric = fields.get("metric", "0")
         out.append(Route(fields.get("table", "main"), dst, kind, fields.get("dev"), fields.get("via"),
-                         int(metric) if metric.isdigit() else 0, fields.get("proto"), fields.get("scope"), fields.get("src"), tuple(flags)))
+                         int(metric) if metric.isdigit() else 0, fields.get("proto"), fields.get("scope"), fields.get("src"), tuple(flags),
+                         "inet6" if v6 else "inet"))
     return out
