@@ -7,6 +7,7 @@ Exit codes are pytest's: 0 all passed, 1 some checks failed, 2 interrupted, 3 in
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,18 @@ def _err(message: str) -> None:
     print(f"hwcompat: {message}", file=sys.stderr)
 
 
+def _output_dir_ok(path: str) -> bool:
+    """True when ``path`` can be created: its directory exists and is writable (else say so)."""
+    parent = Path(path).absolute().parent
+    if not parent.is_dir():
+        _err(f"{path}: directory {parent} does not exist (nothing was written)")
+        return False
+    if not os.access(parent, os.W_OK):
+        _err(f"{path}: directory {parent} is not writable (nothing was written)")
+        return False
+    return True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the acceptance tests through pytest, in this process."""
     import pytest  # noqa: PLC0415
@@ -54,6 +67,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     from hwcompat.sources.live import LiveSource  # noqa: PLC0415
     from hwcompat.sources.recording import RecordingSource, write_snapshot  # noqa: PLC0415
 
+    if not _output_dir_ok(args.out):
+        return EXIT_USAGE
     rec = RecordingSource(LiveSource())
     facts = FactCache(rec)
     for domain in COLLECTORS:
@@ -65,26 +80,35 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _extends_ref(ref: str, out: Path) -> str:
+    """How the draft names a profile it extends: a shared profile by name, a file relative to the draft."""
+    path = Path(ref)
+    if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        return ref
+    real = path.resolve()
+    if real.is_relative_to(loader.PROFILES_DIR):
+        return real.relative_to(loader.PROFILES_DIR).with_suffix("").as_posix()
+    return os.path.relpath(real, out.absolute().parent)
+
+
 def cmd_capture(args: argparse.Namespace) -> int:
     """Draft a profile from a machine and prove it passes against the same facts."""
     out = Path(args.out)
     if out.exists() and not args.force:
         _err(f"{out} exists; use --force to overwrite")
         return EXIT_USAGE
+    if not _output_dir_ok(args.out):
+        return EXIT_USAGE
     source = open_source(args.snapshot)
     facts = FactCache(source)
     data = drafting.draft(facts, args.name or out.stem)
     notes: list[str] = []
     if args.extends:
-        base_text = yaml.safe_dump({"name": "base", "extends": list(args.extends)})
-        base_path = out.with_name(f".{out.name}.base.yaml")
-        try:
-            base_path.write_text(base_text, encoding="utf-8")
-            base = loader.load(base_path)
-        finally:
-            base_path.unlink(missing_ok=True)
+        base = loader.load_all(list(args.extends))
         data = drafting.prune(data, base, facts)
-        data = {**{k: data[k] for k in ("name", "description")}, "extends": list(args.extends),
+        # a ref given as a path is relative to here; in the draft it must be relative to the draft
+        refs = [_extends_ref(r, out) for r in args.extends]
+        data = {**{k: data[k] for k in ("name", "description")}, "extends": refs,
                 **{k: v for k, v in data.items() if k not in ("name", "description")}}
     header = (f"# yaml-language-server: $schema={Path(loader.SCHEMA_PATH).as_posix()}\n"
               f"# Drafted by hwcompat {__version__} capture. Review it: keep what defines the machine,\n"
@@ -229,6 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except (ProfileError, SnapshotError) as err:
         _err(str(err))
+        return EXIT_USAGE
+    except OSError as err:  # an output that could not be written after all (disk full, raced away)
+        _err(f"{err.filename or ''}: {err.strerror or err}")
         return EXIT_USAGE
     except HwcompatError as err:  # a ParseError on real input: hwcompat itself needs fixing
         _err(f"internal error: {err}")

@@ -53,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Load the profile and open the source; bad input is a usage error (exit 4)."""
     config.addinivalue_line("markers", f"{NO_ITEM.name}: placeholder for a row the profile does not ask for")
+    json_out = config.getoption("hwcompat_json", None)
+    if json_out and not Path(json_out).absolute().parent.is_dir():
+        raise pytest.UsageError(f"--json {json_out}: directory {Path(json_out).absolute().parent} does not exist")
     ref = config.getoption("profile", None)
     if not ref:
         if any(set(Path(a.split("::", 1)[0]).resolve().parts) & set(ACCEPTANCE_DIRS) for a in config.args):

@@ -25,6 +25,7 @@ BAD = {
     "bad-uppercase-id": (4, "pci.devices.8086:153A@00:19.0: key '8086:153A@00:19.0' is not valid here: keyed by lowercase"),
     "bad-min-above-max": (3, "memory.total_mb: min 9000 is greater than max 100"),
     "bad-yaml": (3, "not valid YAML"),
+    "bad-network-address": (4, "network.rules.201.from: '192.168.6.1/33' is not a valid IPv4 network"),
     "bad-flag-state": (4, "cpu.flags.avx2: expected one of required, forbidden, ignored, got string \"yes-please\""),
 }
 

@@ -105,6 +105,8 @@ def test_unreadable_facts_fail_never_pass(tmp_path: Path, seed_copy: Path) -> No
     (("run", "--profile", "hosts/x10sae-xen-dom0", "--snapshot", "/nonexistent"), "no such directory"),
     (("run", "--bogus"), "unrecognized arguments"),
     (("profiles", "lint", "selftests/data/profiles/bad-duplicate-key.yaml"), "duplicate key"),
+    (("capture", "--snapshot", str(SEED), "--out", "/nonexistent/dir/x.yaml"), "directory /nonexistent/dir does not exist"),
+    (("run", "--profile", "hosts/x10sae-xen-dom0", "--snapshot", str(SEED), "--json", "/nonexistent/dir/r.json"), "does not exist"),
 ])
 def test_usage_and_profile_errors_exit_4(args: tuple[str, ...], needle: str) -> None:
     proc = hwcompat(*args)
@@ -130,6 +132,8 @@ def test_capture_passes_on_its_source_and_extends_writes_less(tmp_path: Path) ->
     assert hwcompat("capture", "--snapshot", str(MODERN), "--out", str(full)).returncode == 0
     proc = hwcompat("capture", "--snapshot", str(MODERN), "--extends", "boards/supermicro-x10sae", "--out", str(slim))
     assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full.yaml", "slim.yaml"]  # nothing the user did not name
+    assert "extends:\n- boards/supermicro-x10sae\n" in slim.read_text()
     assert len(slim.read_text()) < len(full.read_text())
     assert "8086:153a@00:19.0" in full.read_text() and "8086:153a@00:19.0" not in slim.read_text()
     for profile in (full, slim):

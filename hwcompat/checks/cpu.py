@@ -5,7 +5,7 @@ from __future__ import annotations
 from hwcompat.checks import compare
 from hwcompat.facts import Unknown
 from hwcompat.facts.cpu import CpuFacts
-from hwcompat.matchers import Scalar, show
+from hwcompat.matchers import Formatter, Scalar, show
 from hwcompat.profile.model import FieldExpectation, FlagExpectation
 from hwcompat.results import CheckResult, cannot_check
 
@@ -20,10 +20,12 @@ XEN_PV_HIDDEN = frozenset((
 TSX = frozenset({"hle", "rtm"})
 
 
-def _fmt(field: str) -> object:
-    if field == "microcode":
-        return lambda v: hex(v) if isinstance(v, int) and not isinstance(v, bool) else show(v)
-    return show
+def _hex(value: Scalar) -> str:
+    return hex(value) if isinstance(value, int) and not isinstance(value, bool) else show(value)
+
+
+def _fmt(field: str) -> Formatter:
+    return _hex if field == "microcode" else show
 
 
 def field(exp: FieldExpectation, facts: CpuFacts | Unknown) -> CheckResult:
@@ -34,7 +36,7 @@ def field(exp: FieldExpectation, facts: CpuFacts | Unknown) -> CheckResult:
     value: Scalar = getattr(facts, exp.field)
     if value is None:
         return cannot_check(subject, f"{exp.field} is not reported by {facts.origin}", str(exp.matcher.origin), exp.matcher.describe())
-    return compare(subject, exp.matcher, value, facts.origin, _fmt(exp.field))  # type: ignore[arg-type]
+    return compare(subject, exp.matcher, value, facts.origin, _fmt(exp.field))
 
 
 def flag(exp: FlagExpectation, facts: CpuFacts | Unknown) -> CheckResult:
@@ -53,6 +55,6 @@ def flag(exp: FlagExpectation, facts: CpuFacts | Unknown) -> CheckResult:
         if exp.flag in XEN_PV_HIDDEN and facts.hypervisor:
             hint = " (a Xen PV guest or Dom0 does not see it; set it to 'ignored' in a Dom0 profile)"
         elif exp.flag in TSX:
-            hint = f" (microcode {_fmt('microcode')(facts.microcode)}: the 2014 Haswell microcode update removed TSX)"  # type: ignore[operator]
+            hint = f" (microcode {_fmt('microcode')(facts.microcode)}: the 2014 Haswell microcode update removed TSX)"
         return CheckResult("failed", subject, f"required flag is missing{hint}", "present", "absent", origin, facts.origin)
     return CheckResult("failed", subject, "forbidden flag is present", "absent", "present", origin, facts.origin)

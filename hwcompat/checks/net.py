@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from hwcompat.facts import Unknown
+from hwcompat.facts import Unknown, unknown_part
 from hwcompat.facts.net import NetFacts, RouteLookups
 from hwcompat.matchers import Origin, from_data, show
 from hwcompat.profile.model import NetExpectation
@@ -36,11 +36,10 @@ def _network(text: str | None, plen: int | None = None) -> ipaddress.IPv4Network
     return ipaddress.IPv4Network(text if "/" in text else f"{text}/{plen if plen is not None else 32}", strict=False)
 
 
-def _unknown(exp: NetExpectation, *parts: object) -> CheckResult | None:
-    for part in parts:
-        if isinstance(part, Unknown):
-            return cannot_check(_subject(exp), part.reason, str(exp.origin))
-    return None
+def _gap(exp: NetExpectation, net: NetFacts | Unknown, *parts: str) -> CheckResult | None:
+    """``cannot check`` when the network facts, or the parts this check needs, could not be read."""
+    gap = unknown_part(net, *parts)
+    return cannot_check(_subject(exp), gap.reason, str(exp.origin)) if gap else None
 
 
 def _result(exp: NetExpectation, problems: list[str], ok: str, source: str) -> CheckResult:
@@ -51,7 +50,7 @@ def _result(exp: NetExpectation, problems: list[str], ok: str, source: str) -> C
 
 def interface(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
     """The interface exists, with its kind, state, VLAN id and parent, bridge members and addresses."""
-    bad = _unknown(exp, net) or _unknown(exp, net.links)  # type: ignore[union-attr]
+    bad = _gap(exp, net, "links")
     if bad:
         return bad
     assert isinstance(net, NetFacts) and isinstance(net.links, dict)
@@ -88,7 +87,7 @@ def interface(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
 
 def forwarding(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
     """net.ipv4.ip_forward."""
-    bad = _unknown(exp, net) or _unknown(exp, net.forwarding)  # type: ignore[union-attr]
+    bad = _gap(exp, net, "forwarding")
     if bad:
         return bad
     assert isinstance(net, NetFacts)
@@ -102,7 +101,7 @@ def forwarding(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
 
 def rp_filter(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
     """The effective reverse-path filter of an interface: max(conf/all, conf/IFACE)."""
-    bad = _unknown(exp, net) or _unknown(exp, net.rp_filter)  # type: ignore[union-attr]
+    bad = _gap(exp, net, "rp_filter")
     if bad:
         return bad
     assert isinstance(net, NetFacts) and isinstance(net.rp_filter, dict)
@@ -123,7 +122,7 @@ def rp_filter(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
 
 def rule(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
     """A policy rule at its priority, with its selectors compared as networks and its table."""
-    bad = _unknown(exp, net) or _unknown(exp, net.rules)  # type: ignore[union-attr]
+    bad = _gap(exp, net, "rules")
     if bad:
         return bad
     assert isinstance(net, NetFacts) and isinstance(net.rules, tuple)
@@ -151,7 +150,7 @@ def rule(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
 
 def route(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
     """A route of a table: destination, device, gateway, type."""
-    bad = _unknown(exp, net) or _unknown(exp, net.routes)  # type: ignore[union-attr]
+    bad = _gap(exp, net, "routes")
     if bad:
         return bad
     assert isinstance(net, NetFacts) and isinstance(net.routes, tuple)
@@ -196,7 +195,7 @@ def nat(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
 
 def openvpn(exp: NetExpectation, net: NetFacts | Unknown) -> CheckResult:
     """One property of an OpenVPN client config: dev, route-noexec, route-metric, auth-user-pass file."""
-    bad = _unknown(exp, net) or _unknown(exp, net.openvpn)  # type: ignore[union-attr]
+    bad = _gap(exp, net, "openvpn")
     if bad:
         return bad
     assert isinstance(net, NetFacts) and isinstance(net.openvpn, dict)

@@ -8,7 +8,7 @@ item (``supported``) fails with the reason and every other tmem item is skipped 
 from __future__ import annotations
 
 from hwcompat.checks import xen as xen_checks
-from hwcompat.facts import Unknown
+from hwcompat.facts import Unknown, unknown_part
 from hwcompat.facts.boot import BootFacts
 from hwcompat.facts.kernel import KernelFacts
 from hwcompat.facts.tmem import TmemFacts
@@ -93,9 +93,10 @@ def config(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts | Unknow
         return gated
     values, why = GUEST_CONFIG[item.name]
     expected = " or ".join(values)
-    if isinstance(boot, Unknown) or isinstance(boot.config, Unknown):
-        reason = boot.reason if isinstance(boot, Unknown) else boot.config.reason  # type: ignore[union-attr]
-        return cannot_check(subject, reason, str(item.origin), expected)
+    gap = unknown_part(boot, "config")
+    if gap:
+        return cannot_check(subject, gap.reason, str(item.origin), expected)
+    assert isinstance(boot, BootFacts) and isinstance(boot.config, dict)
     value = boot.config.get(item.name, "n")
     if value in values:
         return CheckResult("passed", subject, f"{item.name}={value}", expected, value, str(item.origin), boot.config_origin)
@@ -125,10 +126,10 @@ def param(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts | Unknown
     gated = _gate(item, subject, kernel, xen)
     if gated:
         return gated
-    if isinstance(tmem, Unknown):
-        return cannot_check(subject, tmem.reason, str(item.origin), "Y")
-    if isinstance(tmem.params, Unknown):
-        return cannot_check(subject, tmem.params.reason, str(item.origin), "Y")
+    gap = unknown_part(tmem, "params")
+    if gap:
+        return cannot_check(subject, gap.reason, str(item.origin), "Y")
+    assert isinstance(tmem, TmemFacts) and not isinstance(tmem.params, Unknown)
     if tmem.params is None:
         return CheckResult("skipped", subject, "the tmem module is not loaded (see test_tmem_module)", origin=str(item.origin))
     value = tmem.params.get(item.name)
@@ -146,9 +147,10 @@ def selfballooning(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts 
     gated = _gate(item, subject, kernel, xen)
     if gated:
         return gated
-    if isinstance(tmem, Unknown) or isinstance(tmem.selfballooning, Unknown):
-        reason = tmem.reason if isinstance(tmem, Unknown) else tmem.selfballooning.reason  # type: ignore[union-attr]
-        return cannot_check(subject, reason, str(item.origin), "1")
+    gap = unknown_part(tmem, "selfballooning")
+    if gap:
+        return cannot_check(subject, gap.reason, str(item.origin), "1")
+    assert isinstance(tmem, TmemFacts) and not isinstance(tmem.selfballooning, Unknown)
     value = tmem.selfballooning
     if value == "1":
         return CheckResult("passed", subject, "self-ballooning is on", "1", "1", str(item.origin), tmem.origin)
@@ -165,9 +167,10 @@ def swap(item: TmemItem, kernel: KernelFacts | Unknown, xen: XenFacts | Unknown,
     gated = _gate(item, subject, kernel, xen)
     if gated:
         return gated
-    if isinstance(boot, Unknown) or isinstance(boot.swaps, Unknown):
-        reason = boot.reason if isinstance(boot, Unknown) else boot.swaps.reason  # type: ignore[union-attr]
-        return cannot_check(subject, reason, str(item.origin), "a swap area")
+    gap = unknown_part(boot, "swaps")
+    if gap:
+        return cannot_check(subject, gap.reason, str(item.origin), "a swap area")
+    assert isinstance(boot, BootFacts) and isinstance(boot.swaps, tuple)
     if boot.swaps:
         areas = ", ".join(f"{s.filename} ({s.size_kb // 1024} MB)" for s in boot.swaps)
         stored = ""

@@ -23,6 +23,17 @@ class Unknown:
     reason: str
 
 
+def unknown_part(facts: object, *parts: str) -> Unknown | None:
+    """The first thing that could not be looked at: the domain itself, or one of its named parts."""
+    if isinstance(facts, Unknown):
+        return facts
+    for name in parts:
+        value = getattr(facts, name)
+        if isinstance(value, Unknown):
+            return value
+    return None
+
+
 def read(source: FactSource, path: str) -> str | Unknown:
     """A file's text, or Unknown saying it is missing or unreadable."""
     try:
@@ -66,23 +77,21 @@ class FactCache:
     """Collects each domain once per run. ParseErrors propagate (they are hwcompat bugs or odd input)."""
 
     def __init__(self, source: FactSource, route_queries: tuple[Any, ...] = ()) -> None:
-        self.source = source
-        self.route_queries = route_queries
-        self._facts: dict[str, object] = {}
+        # imported here: the collectors import this module
+        from hwcompat.facts.net import route_get  # noqa: PLC0415
+        from hwcompat.facts.registry import COLLECTORS  # noqa: PLC0415
 
-    def get(self, domain: str) -> Any:
+        self.source = source
+        self._facts: dict[str, object] = {}
+        # route_get answers this run's own questions (the profile's network paths)
+        self._collectors: dict[str, Callable[[FactSource], object]] = {
+            **COLLECTORS, "route_get": lambda src: route_get(src, route_queries)}
+
+    def get(self, domain: str) -> Any:  # Any: each domain has its own facts type
         """The facts of one domain (``pci``, ``cpu``, ...), or Unknown."""
         if domain not in self._facts:
-            from hwcompat.facts.registry import COLLECTORS  # noqa: PLC0415 - avoids an import cycle
-
             try:
-                if domain == "route_get":
-                    # the profile's own questions, asked of the kernel where it can be asked
-                    from hwcompat.facts.net import route_get  # noqa: PLC0415
-
-                    self._facts[domain] = route_get(self.source, self.route_queries)
-                else:
-                    self._facts[domain] = COLLECTORS[domain](self.source)
+                self._facts[domain] = self._collectors[domain](self.source)
             except FactUnavailable as err:
                 self._facts[domain] = Unknown(err.reason)
         return self._facts[domain]

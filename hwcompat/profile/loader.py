@@ -251,24 +251,28 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _load_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
-    file = display(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ProfileError(file, 0, "", f"cannot read: {getattr(err, 'strerror', None) or err}") from None
+def _validated(text: str, file: str) -> tuple[dict[str, Any], dict[KeyPath, Origin], Profile]:
+    """Parse, schema-check and build one file on its own: every error names this file's lines."""
     data, origins = _located(text, file)
     if not isinstance(data, dict):
         raise ProfileError(file, 1, "", f"expected a mapping with at least 'name', got {_got(data)}")
     errors = _errors(data, schema(), ())
     if errors:
         kpath, message = errors[0]
-        line = origins.get(kpath, Origin(file, 0)).line
-        raise ProfileError(file, line, _dotted(kpath), message)
+        raise ProfileError(file, origins.get(kpath, Origin(file, 0)).line, _dotted(kpath), message)
     try:
-        build(data, origins, file, (file,))
+        return data, origins, build(data, origins, file, (file,))
     except ValueError as err:
         raise _semantic(err, origins, file) from None
+
+
+def _load_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
+    file = display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProfileError(file, 0, "", f"cannot read: {getattr(err, 'strerror', None) or err}") from None
+    data, origins, _ = _validated(text, file)
     return data, origins
 
 
@@ -317,21 +321,35 @@ def load(ref: str | Path) -> Profile:
         raise _semantic(err, origins, display(path)) from None
 
 
+def load_all(refs: list[str]) -> Profile:
+    """The profiles named on a command line (``capture --extends``), merged in order, as one profile.
+
+    :raises ProfileError: naming ``--extends`` for a profile that is not found
+    """
+    merged: dict[str, Any] = {}
+    merged_origins: dict[KeyPath, Origin] = {}
+    chain: list[str] = []
+    for ref in refs:
+        try:
+            path = find_profile(ref)
+        except FileNotFoundError as err:
+            raise ProfileError("--extends", 0, "", f"profile {ref!r} not found (looked for {err})") from None
+        data, origins, pchain = _resolve(path, (path.resolve(),))
+        _merge(merged, merged_origins, data, origins)
+        chain += [c for c in pchain if c not in chain]
+    merged["name"] = " + ".join(refs)
+    try:
+        return build(merged, merged_origins, "--extends", tuple(chain))
+    except ValueError as err:
+        raise _semantic(err, merged_origins, "--extends") from None
+
+
 def load_text(text: str, file: str = "<profile>") -> Profile:
     """Load a profile from text (no ``extends``); used by self-tests and capture."""
-    data, origins = _located(text, file)
-    if not isinstance(data, dict):
-        raise ProfileError(file, 1, "", f"expected a mapping with at least 'name', got {_got(data)}")
-    errors = _errors(data, schema(), ())
-    if errors:
-        kpath, message = errors[0]
-        raise ProfileError(file, origins.get(kpath, Origin(file, 0)).line, _dotted(kpath), message)
+    data, origins, profile = _validated(text, file)
     if data.get("extends"):
         raise ProfileError(file, origins[("extends",)].line, "extends", "not allowed in a profile loaded from text")
-    try:
-        return build(data, origins, file, (file,))
-    except ValueError as err:
-        raise _semantic(err, origins, file) from None
+    return profile
 
 
 def dump(profile: Profile, extends: tuple[str, ...] = (), header: str = "") -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from hwcompat.matchers import Matcher, Origin, from_data
 
@@ -232,6 +233,45 @@ def _normalize(section: str, name: str, m: Matcher) -> Matcher:
     return m
 
 
+def _check_addresses(net: Mapping[str, object]) -> None:
+    """Every address and network in the network section is a valid IPv4 one (ValueError with the key path)."""
+    def address(text: str) -> object:
+        return ipaddress.IPv4Address(text)
+
+    def network(text: str) -> object:
+        return ipaddress.IPv4Network(text, strict=False)  # host bits allowed, as the kernel allows them
+
+    def check(path: Path, value: object, parse: Callable[[str], object], what: str) -> None:
+        try:
+            parse(str(value))
+        except ValueError as err:
+            error = ValueError(f"{value!r} is not a valid IPv4 {what}: {err}")
+            error.kpath = path  # type: ignore[attr-defined]
+            raise error from None
+
+    def entries(kind: str) -> dict[str, Any]:
+        value = net.get(kind)
+        return value if isinstance(value, dict) else {}
+
+    for kind in ("paths", "no_leak"):
+        for name, spec in entries(kind).items():
+            for end in ("from", "to"):
+                check(("network", kind, name, end), spec[end], address, "address")
+    for prio, spec in entries("rules").items():
+        for end in ("from", "to"):
+            if end in spec:
+                check(("network", "rules", prio, end), spec[end], network, "network")
+    for name, spec in entries("interfaces").items():
+        for i, addr in enumerate(spec.get("addresses", [])):
+            check(("network", "interfaces", name, "addresses", i), addr, ipaddress.IPv4Interface, "address/prefix")
+    for table, dsts in entries("routes").items():
+        for dst, spec in dsts.items():
+            if dst != "default":
+                check(("network", "routes", table, dst), dst, network, "destination")
+            if "via" in spec:
+                check(("network", "routes", table, dst, "via"), spec["via"], address, "gateway")
+
+
 def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[str, ...]) -> Profile:
     """Build a Profile from schema-valid, merged data and the origin of every key.
 
@@ -298,6 +338,7 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
     )
     network = []
     net = section("network")
+    _check_addresses(net)
     for kind in ("interfaces", "rules", "routes", "rp_filter", "nat", "openvpn", "paths", "no_leak"):
         for key, spec in (net.get(kind) or {}).items():  # type: ignore[attr-defined]
             origin = origins[("network", kind, key)]

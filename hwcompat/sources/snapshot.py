@@ -160,7 +160,6 @@ class SnapshotSource:
         self.manifest = self._load_manifest()
         self.recorded = frozenset(posixpath.normpath(r) for r in self.manifest["recorded"])  # type: ignore[attr-defined]
         self._commands = {tuple(c["argv"]): c for c in self.manifest["commands"]}  # type: ignore[attr-defined]
-        self.hostname = str(self.manifest.get("hostname", ""))
 
     def _load_manifest(self) -> dict[str, object]:
         node = self._tree.node("manifest.json")
@@ -309,6 +308,12 @@ def _manifest_problems(data: object) -> list[str]:
         problems.append("stat must be an object")
     else:
         for key, entry in stats.items():
-            if not (isinstance(entry, dict) and {"type", "mode", "uid", "gid", "size"} <= entry.keys()):
-                problems.append(f"stat[{key!r}] must have type, mode, uid, gid, size")
+            ok = (
+                isinstance(entry, dict) and {"type", "mode", "uid", "gid", "size"} <= entry.keys()
+                and entry["type"] in ("file", "dir", "link") and isinstance(entry["mode"], str)
+                and all(c in "01234567" for c in entry["mode"]) and 0 < len(entry["mode"]) <= 6
+                and all(isinstance(entry[k], int) and not isinstance(entry[k], bool) for k in ("uid", "gid", "size"))
+            )
+            if not ok:
+                problems.append(f"stat[{key!r}] must have type (file|dir|link), mode (octal string like \"0600\"), uid, gid, size (integers)")
     return problems
