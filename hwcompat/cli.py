@@ -13,18 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-import yaml
-
-from hwcompat import __version__
-from hwcompat.errors import HwcompatError, ProfileError, SnapshotError
-from hwcompat.facts import FactCache
-from hwcompat.facts.registry import COLLECTORS
-from hwcompat.plan import evaluate
-from hwcompat.profile import draft as drafting
+from hwcompat import __version__, suite_root
+from hwcompat.errors import CannotCheck, HwcompatError, ProfileError, SnapshotError
+from hwcompat.facts.cache import DOMAINS, FactCache
 from hwcompat.profile import loader
 from hwcompat.sources import open_source
 
-REPO = Path(__file__).resolve().parent.parent
 TEST_DIRS = ("tests_hw", "tests_xen", "tests_net")
 EXIT_OK, EXIT_FAILED, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 3, 4
 
@@ -49,16 +43,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the acceptance tests through pytest, in this process."""
     import pytest  # noqa: PLC0415
 
-    if not (REPO / "pytest.ini").is_file():
-        _err(f"cannot find the test directories next to the hwcompat package ({REPO}); install from a clone with pip install -e .")
-        return EXIT_USAGE
-    argv = ["-c", str(REPO / "pytest.ini"), "--rootdir", str(REPO)]
+    root = suite_root()
+    if not (root / "pytest.ini").is_file() or not all((root / d).is_dir() for d in TEST_DIRS):
+        _err(f"the acceptance tests are not installed next to the hwcompat package (looked in {root}); reinstall hwcompat")
+        return EXIT_INTERNAL
+    argv = ["-c", str(root / "pytest.ini"), "--rootdir", str(root)]
     argv += ["--profile", args.profile] if args.profile else []
     argv += ["--snapshot", str(Path(args.snapshot).absolute())] if args.snapshot else []
     argv += ["--html", str(Path(args.html).absolute()), "--self-contained-html"] if args.html else []
     argv += ["--junitxml", str(Path(args.junitxml).absolute())] if args.junitxml else []
     argv += ["--json", str(Path(args.json).absolute())] if args.json else []
-    argv += list(args.pytest_args) + [str(REPO / d) for d in TEST_DIRS]
+    argv += list(args.pytest_args) + [str(root / d) for d in TEST_DIRS]
     return int(pytest.main(argv))
 
 
@@ -71,28 +66,22 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     rec = RecordingSource(LiveSource())
     facts = FactCache(rec)
-    for domain in COLLECTORS:
-        got = facts.get(domain)
-        print(f"  {domain:7} {'cannot read: ' + got.reason if hasattr(got, 'reason') else 'recorded'}", file=sys.stderr)
+    for domain in DOMAINS:
+        try:
+            facts.get(domain)
+            print(f"  {domain.name:8} recorded", file=sys.stderr)
+        except CannotCheck as err:
+            print(f"  {domain.name:8} cannot read: {err.reason}", file=sys.stderr)
     host = rec.read_text("/proc/sys/kernel/hostname") or ""
     out = write_snapshot(rec, args.out, host.strip())
     print(f"hwcompat: wrote {out} ({len(rec.files)} files, {len(rec.links)} links, {len(rec.commands)} commands)", file=sys.stderr)
     return EXIT_OK
 
 
-def _extends_ref(ref: str, out: Path) -> str:
-    """How the draft names a profile it extends: a shared profile by name, a file relative to the draft."""
-    path = Path(ref)
-    if path.suffix not in (".yaml", ".yml") or not path.is_file():
-        return ref
-    real = path.resolve()
-    if real.is_relative_to(loader.PROFILES_DIR):
-        return real.relative_to(loader.PROFILES_DIR).with_suffix("").as_posix()
-    return os.path.relpath(real, out.absolute().parent)
-
-
 def cmd_capture(args: argparse.Namespace) -> int:
     """Draft a profile from a machine and prove it passes against the same facts."""
+    from hwcompat.capture import capture  # noqa: PLC0415
+
     out = Path(args.out)
     if out.exists() and not args.force:
         _err(f"{out} exists; use --force to overwrite")
@@ -100,49 +89,24 @@ def cmd_capture(args: argparse.Namespace) -> int:
     if not _output_dir_ok(args.out):
         return EXIT_USAGE
     source = open_source(args.snapshot)
-    facts = FactCache(source)
-    data = drafting.draft(facts, args.name or out.stem)
-    notes: list[str] = []
-    if args.extends:
-        base = loader.load_all(list(args.extends))
-        data = drafting.prune(data, base, facts)
-        # a ref given as a path is relative to here; in the draft it must be relative to the draft
-        refs = [_extends_ref(r, out) for r in args.extends]
-        data = {**{k: data[k] for k in ("name", "description")}, "extends": refs,
-                **{k: v for k, v in data.items() if k not in ("name", "description")}}
-    header = (f"# yaml-language-server: $schema={Path(loader.SCHEMA_PATH).as_posix()}\n"
-              f"# Drafted by hwcompat {__version__} capture. Review it: keep what defines the machine,\n"
-              f"# relax what may differ between machines of the same kind.\n")
-    for _ in range(2):
-        out.write_text(header + yaml.safe_dump(data, sort_keys=False, width=100), encoding="utf-8")
-        profile = loader.load(out)
-        failures = [(i, r) for i, r in evaluate(profile, facts) if r.outcome == "failed"]
-        if not failures:
-            break
-        notes += drafting.relax(data, failures, profile)
-    for note in notes:
+    done = capture(FactCache(source), out, args.name or out.stem, list(args.extends or []))
+    for note in done.notes:
         print(f"  relaxed: {note}", file=sys.stderr)
-    if failures:
+    if done.failures:
         _err(f"wrote {out}, but it cannot pass here:")
-        for item, result in failures:
+        for item, result in done.failures:
             print(f"  {item}: {result.message}", file=sys.stderr)
         return EXIT_FAILED
-    items = len(evaluate(profile, facts))
-    print(f"hwcompat: wrote {out}: {items} checks, all pass against {source.location or 'this machine'}", file=sys.stderr)
+    print(f"hwcompat: wrote {out}: {done.items} checks, all pass against {source.location or 'this machine'}", file=sys.stderr)
     return EXIT_OK
+
+
+def _shipped() -> list[Path]:
+    return sorted(loader.PROFILES_DIR.rglob("*.yaml"))
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
     """List | show P | lint [P ...] | schema."""
-    if args.action == "list":
-        for path in sorted(loader.PROFILES_DIR.rglob("*.yaml")):
-            rel = path.relative_to(loader.PROFILES_DIR).with_suffix("")
-            try:
-                desc = loader.load(path).description
-            except ProfileError as err:
-                desc = f"INVALID: {err}"
-            print(f"{rel.as_posix():40} {desc}")
-        return EXIT_OK
     if args.action == "schema":
         print(loader.SCHEMA_PATH.read_text(encoding="utf-8"), end="")
         return EXIT_OK
@@ -150,65 +114,36 @@ def cmd_profiles(args: argparse.Namespace) -> int:
         if len(args.refs) != 1:
             _err("profiles show takes exactly one profile")
             return EXIT_USAGE
+        from hwcompat.plan import items  # noqa: PLC0415
+
         profile = loader.load(args.refs[0])
         print(f"# {profile.name}: {profile.description}\n# chain: {' -> '.join(profile.chain)}")
-        for line in _show_lines(profile):
-            print(line)
+        for kind, exp in items(profile):
+            print(f"{kind.item_id(exp):50} {exp.describe():40} {exp.origin}")
         return EXIT_OK
-    refs = args.refs or [str(p) for p in sorted(loader.PROFILES_DIR.rglob("*.yaml"))]
+    refs = args.refs or [str(p) for p in _shipped()]
+    if not refs:
+        _err(f"no profiles found in {loader.PROFILES_DIR}: the installation is incomplete")
+        return EXIT_INTERNAL
+    if args.action == "list":
+        for ref in refs:
+            rel = Path(ref).relative_to(loader.PROFILES_DIR).with_suffix("")
+            try:
+                desc = loader.load(ref).description
+            except ProfileError as err:
+                desc = f"INVALID: {err}"
+            print(f"{rel.as_posix():40} {desc}")
+        return EXIT_OK
     bad = 0
     for ref in refs:
         try:
             loader.load(ref)
-            print(f"ok      {ref}")
+            print(f"ok      {loader.display(Path(ref))}")
         except ProfileError as err:
             bad += 1
             print(f"INVALID {err}")
+    print(f"{len(refs) - bad} of {len(refs)} profile(s) valid", file=sys.stderr)
     return EXIT_USAGE if bad else EXIT_OK
-
-
-def _show_lines(profile: object) -> list[str]:
-    from hwcompat.plan import PLAN  # noqa: PLC0415
-
-    lines = []
-    for name, row in PLAN.items():
-        for item_id, exp in row.items(profile):  # type: ignore[arg-type]
-            lines.append(f"{name.removesuffix('_expectation'):22} {item_id:28} {_describe(name, exp)}")
-    return lines
-
-
-def _describe(row: str, exp: object) -> str:
-    from hwcompat.profile.model import (  # noqa: PLC0415
-        FieldExpectation,
-        FlagExpectation,
-        ModuleExpectation,
-        NetExpectation,
-        ParamExpectation,
-        PciExpectation,
-        PciSection,
-        TmemItem,
-    )
-
-    if isinstance(exp, FieldExpectation):
-        return f"{exp.matcher.describe():40} {exp.matcher.origin}"
-    if isinstance(exp, FlagExpectation | ModuleExpectation):
-        return f"{exp.state:40} {exp.origin}"
-    if isinstance(exp, ParamExpectation):
-        return f"{(exp.matcher.describe() if exp.matcher else exp.state):40} {exp.origin}"
-    if isinstance(exp, TmemItem):
-        return f"{'tmem ' + exp.role + ' role':40} {exp.origin}"
-    if isinstance(exp, NetExpectation):
-        spec = ", ".join(f"{k}={v}" for k, v in exp.spec)
-        return f"{spec:40} {exp.origin}"
-    if isinstance(exp, PciSection):
-        return f"{exp.unlisted:40} {exp.unlisted_origin}"
-    if isinstance(exp, PciExpectation):
-        prop = row.removeprefix("pci_").removesuffix("_expectation")
-        m = exp.prop({"topology": "behind"}.get(prop, prop)) if prop != "device" else exp.count
-        what = ("optional" if exp.optional else "present") if prop == "device" and m is None else (m.describe() if m else "")
-        origin = m.origin if m else exp.origin
-        return f"{what:40} {origin}"
-    return str(exp)
 
 
 class _Parser(argparse.ArgumentParser):

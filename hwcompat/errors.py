@@ -29,12 +29,18 @@ class ParseError(HwcompatError):
         return f"{self.parser}: line {self.line_no}{where}: {self.reason}: {self.line[:200]!r}"
 
 
-class FactUnavailable(HwcompatError):
-    """A fact cannot be looked at: not recorded in the snapshot, needs root, tool missing."""
+class CannotCheck(HwcompatError):
+    """A fact cannot be looked at: not recorded in the snapshot, needs root, tool missing.
 
-    def __init__(self, reason: str) -> None:
+    Raised by sources and by facts access; the item that needed the fact fails with
+    "cannot check: <reason>". ``broken`` marks input hwcompat could not read (a parser met a line
+    it does not understand): a hwcompat problem, so the run exits 3.
+    """
+
+    def __init__(self, reason: str, broken: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.broken = broken
 
     def __str__(self) -> str:
         return self.reason

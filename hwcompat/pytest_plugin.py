@@ -1,44 +1,46 @@
-"""The pytest plugin: options, profile and source set-up, parametrization, reports.
+"""The pytest plugin: options, the profile and the machine, one test item per expectation.
 
 ``--profile P`` loads and resolves a profile (errors exit 4 naming FILE:LINE); ``--snapshot S``
-checks a recorded machine instead of this one. Tests ask for ``<row>_expectation`` fixtures
-(see hwcompat.plan.PLAN) and ``<domain>_facts``; a profile section with no entries gives one
-skipped item saying so.
+checks a recorded machine instead of this one. An acceptance test named like an item kind
+(``test_pci_device``, see :data:`hwcompat.plan.KINDS`) gets one item per expectation of that
+kind through the ``expectation`` fixture, and reads facts through the ``facts`` fixture. Facts
+that cannot be looked at make the item fail with "cannot check: ..."; input hwcompat cannot read
+makes the run exit 3 once every item is judged. The reports live in :mod:`hwcompat.report`.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from collections.abc import Generator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from hwcompat import testing
-from hwcompat.errors import HwcompatError, ParseError, ProfileError, SnapshotError
-from hwcompat.facts import FactCache, Unknown
-from hwcompat.facts.registry import COLLECTORS
-from hwcompat.plan import PLAN
+from hwcompat import acceptance
+from hwcompat.errors import CannotCheck, ProfileError, SnapshotError
+from hwcompat.facts.cache import FactCache
+from hwcompat.plan import BY_NAME, ItemKind
 from hwcompat.profile import loader
-from hwcompat.profile.model import Profile
+from hwcompat.profile.model import Expectation, Profile
 from hwcompat.routing import Query
 from hwcompat.sources import open_source
 from hwcompat.sources.base import FactSource
 
+ACCEPTANCE_DIRS = ("tests_hw", "tests_xen", "tests_net")
+EXIT_BROKEN_INPUT = 3
+
 
 @dataclass
 class RunState:
-    """What one run checks: the profile, the source of facts and the fact cache."""
+    """What one run checks: the profile, the source of facts, the fact cache, and input that could not be read."""
 
     profile: Profile
     source: FactSource
     facts: FactCache
-    results: list[dict[str, Any]]
+    broken: list[str] = field(default_factory=list)
 
 
 STATE = pytest.StashKey[RunState]()
-ACCEPTANCE_DIRS = ("tests_hw", "tests_xen", "tests_net")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,24 +53,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Load the profile and open the source; bad input is a usage error (exit 4)."""
-    config.addinivalue_line("markers", f"{NO_ITEM.name}: placeholder for a row the profile does not ask for")
-    json_out = config.getoption("hwcompat_json", None)
-    if json_out and not Path(json_out).absolute().parent.is_dir():
-        raise pytest.UsageError(f"--json {json_out}: directory {Path(json_out).absolute().parent} does not exist")
+    """Load the profile and open the source; bad input is a usage error (exit 4). Register the reports asked for."""
     ref = config.getoption("profile", None)
     if not ref:
         if any(set(Path(a.split("::", 1)[0]).resolve().parts) & set(ACCEPTANCE_DIRS) for a in config.args):
-            _state(config)  # raises the usage error now, before collection turns it into five
+            state(config)  # raises the usage error now, before collection turns it into five
         return
+    from hwcompat import report  # noqa: PLC0415 - the reports import this module
+
+    for option in ("hwcompat_json", "htmlpath", "xmlpath"):
+        out = config.getoption(option, None)
+        if out and not Path(out).absolute().parent.is_dir():
+            raise pytest.UsageError(f"{out}: directory {Path(out).absolute().parent} does not exist (nothing was written)")
     try:
         profile = loader.load(ref)
         source = open_source(config.getoption("snapshot"))
     except (ProfileError, SnapshotError) as err:
         raise pytest.UsageError(str(err)) from None
-    state = RunState(profile, source, FactCache(source, route_queries(profile)), [])
-    config.stash[STATE] = state
-    _fill_metadata(config, state)
+    run = RunState(profile, source, FactCache(source, route_queries(profile)))
+    config.stash[STATE] = run
+    report.register(config, run)
 
 
 def route_queries(profile: Profile) -> tuple[Query, ...]:
@@ -81,50 +85,8 @@ def route_queries(profile: Profile) -> tuple[Query, ...]:
     return tuple(out)
 
 
-def _fill_metadata(config: pytest.Config, state: RunState) -> None:
-    try:
-        from pytest_metadata.plugin import metadata_key  # noqa: PLC0415
-    except ImportError:
-        return
-    if metadata_key not in config.stash:
-        return
-    meta = config.stash[metadata_key]
-    source = state.source
-    meta["Facts from"] = f"snapshot {source.location}" if source.kind == "snapshot" else "live machine"
-    meta["Profile"] = state.profile.file
-    meta["Profile chain"] = " -> ".join(state.profile.chain)
-    for label, value in environment(state).items():
-        meta[label] = value
-
-
-def environment(state: RunState) -> dict[str, str]:
-    """Host, board, CPU and kernel of the checked machine, as far as they can be read."""
-    def text(value: object) -> str:
-        if isinstance(value, Unknown):
-            return "not recorded" if "not recorded" in value.reason else f"unknown ({value.reason})"
-        return str(value)
-
-    out: dict[str, str] = {}
-    try:
-        host = state.source.read_text("/proc/sys/kernel/hostname")
-        out["Host"] = host.strip() if host else "unknown"
-    except HwcompatError as err:
-        out["Host"] = f"unknown ({err})"
-    try:
-        dmi = state.facts.get("dmi")
-        cpu = state.facts.get("cpu")
-        kernel = state.facts.get("kernel")
-    except HwcompatError as err:
-        out["Facts"] = f"could not be read: {err}"
-        return out
-    board = [dmi.get("board_vendor"), dmi.get("board_name")] if not isinstance(dmi, Unknown) else [dmi]
-    out["Board"] = " ".join(text(b) for b in board) if not all(isinstance(b, Unknown) for b in board) else text(board[-1])
-    out["CPU"] = text(cpu) if isinstance(cpu, Unknown) else f"{cpu.model_name} ({cpu.logical_cpus} logical CPUs)"
-    out["Kernel"] = text(kernel) if isinstance(kernel, Unknown) else text(kernel.release)
-    return out
-
-
-def _state(config: pytest.Config) -> RunState:
+def state(config: pytest.Config) -> RunState:
+    """The state of this run; a usage error when no profile was given."""
     if STATE not in config.stash:
         raise pytest.UsageError(
             "hwcompat: no profile given. Run with --profile P (a path or a name under profiles/), "
@@ -133,128 +95,94 @@ def _state(config: pytest.Config) -> RunState:
     return config.stash[STATE]
 
 
+def _asks(kind: ItemKind, profile: Profile) -> bool:
+    """True when the profile has items of this kind, or this kind says that the profile skips its section."""
+    return bool(kind.entries(profile)) or (kind.primary and kind.section not in profile.sections)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> list[pytest.Item] | None:
+    """Collect nothing for a kind the profile does not ask about (a kernel profile has no tmem items)."""
+    kind = BY_NAME.get(name)
+    if kind is None or STATE not in collector.config.stash or _asks(kind, collector.config.stash[STATE].profile):
+        return None
+    return []
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize ``<row>_expectation`` fixtures from the profile, ids from profile keys."""
-    for name in metafunc.fixturenames:
-        row = PLAN.get(name)
-        if row is None:
-            continue
-        state = _state(metafunc.config)
-        items = row.items(state.profile)
-        if items:
-            metafunc.parametrize(name, [pytest.param(exp, id=item_id) for item_id, exp in items])
-        elif row.primary and row.section not in state.profile.sections:
-            reason = f"profile {state.profile.name} declares no {row.section} section"
-            metafunc.parametrize(name, [pytest.param(None, id="none", marks=pytest.mark.skip(reason=reason))])
-        else:
-            metafunc.parametrize(name, [pytest.param(None, id="none", marks=NO_ITEM)])
-
-
-NO_ITEM = pytest.mark.hwcompat_no_item
+    """One item per expectation of the test's kind, with the profile key as its id."""
+    kind = BY_NAME.get(metafunc.function.__name__)
+    if kind is None or "expectation" not in metafunc.fixturenames:
+        return
+    profile = state(metafunc.config).profile
+    entries = kind.entries(profile)
+    if entries:
+        metafunc.parametrize("expectation", [pytest.param(e, id=e.key) for e in entries], indirect=True)
+    else:
+        reason = f"profile {profile.name} declares no {kind.section} section"
+        metafunc.parametrize("expectation", [pytest.param(None, id=f"no-{kind.section}", marks=pytest.mark.skip(reason=reason))], indirect=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the placeholder items of rows the profile's sections do not ask for."""
-    # Not reported as "deselected": these were never tests, only the price of parametrizing.
-    items[:] = [i for i in items if i.get_closest_marker(NO_ITEM.name) is None]
+    """Bind each item to its kind and expectation."""
+    for item in items:
+        kind = BY_NAME.get(getattr(item, "originalname", ""))
+        exp = getattr(getattr(item, "callspec", None), "params", {}).get("expectation")
+        if kind is not None and exp is not None:
+            item.stash[acceptance.BINDING] = (kind, exp)
 
 
-def _facts(request: pytest.FixtureRequest, domain: str) -> Any:
-    try:
-        return _state(request.config).facts.get(domain)
-    except (ParseError, SnapshotError) as err:
-        problem = str(err)
-    # An error outcome (hwcompat could not read its input), told without a stack.
-    pytest.fail(f"hwcompat cannot read the {domain} facts: {problem}\n(a hwcompat problem: please report it with this input)", pytrace=False)
+@pytest.fixture
+def expectation(request: pytest.FixtureRequest) -> Expectation:
+    """The expectation this item checks (one item per expectation of the test's kind)."""
+    return request.param  # type: ignore[no-any-return]
 
 
-def _fact_fixture(domain: str) -> Any:
-    def fixture(request: pytest.FixtureRequest) -> Any:
-        return _facts(request, domain)
-
-    fixture.__doc__ = f"The {domain} facts of the checked machine (or Unknown)."
-    return pytest.fixture(scope="session", name=f"{domain}_facts")(fixture)
-
-
-# One session fixture per facts domain (pci_facts, cpu_facts, ..., net_facts), and the kernel's
-# answers to the profile's path questions (route_lookups).
-for _domain in COLLECTORS:
-    globals()[f"{_domain}_facts"] = _fact_fixture(_domain)
-route_lookups = pytest.fixture(scope="session", name="route_lookups")(
-    lambda request: _facts(request, "route_get"))
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Forget the previous test's results."""
-    testing.CURRENT.clear()
+@pytest.fixture(scope="session")
+def facts(request: pytest.FixtureRequest) -> FactCache:
+    """The checked machine's facts (live or snapshot), collected once per run, per domain, on first use."""
+    return state(request.config).facts
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Attach the CheckResult (JSON) to the report; record it for --json."""
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Let assert_check find the running item; turn facts that could not be looked at into the item's failure."""
+    token = acceptance.CURRENT.set(item)
+    try:
+        return (yield)
+    except CannotCheck as err:
+        if acceptance.BINDING not in item.stash:
+            raise
+        kind, exp = item.stash[acceptance.BINDING]
+        result = kind.cannot_check(exp, err)
+        item.stash[acceptance.RESULT] = result
+        pytest.fail(result.text(), pytrace=False)
+    finally:
+        acceptance.CURRENT.reset(token)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember input that could not be read (the run then exits 3)."""
     report = yield
-    if STATE not in item.config.stash:
-        return report
-    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        results = [r.to_json() for r in testing.CURRENT]
-        report.hwcompat_results = results
-        doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
-        report.hwcompat_description = doc.strip().splitlines()[0] if doc.strip() else ""
-        report.hwcompat_origin = ", ".join(r["origin"] for r in results if r["origin"])
-        item.config.stash[STATE].results.append({
-            "test": item.nodeid, "outcome": report.outcome, "description": report.hwcompat_description,
-            "results": results, "message": str(report.longrepr) if report.failed else "",
-        })
-        if results:
-            try:
-                from pytest_html import extras  # noqa: PLC0415
-            except ImportError:
-                return report
-            report.extras = [*getattr(report, "extras", []), extras.json(results, name="check result")]
+    result = item.stash.get(acceptance.RESULT, None)
+    if report.when == "call" and result is not None and result.broken and STATE in item.config.stash:
+        item.config.stash[STATE].broken.append(f"{item.nodeid.split('::')[-1]}: {result.message}")
     return report
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_results_table_header(cells: list[str]) -> None:
-    """Add Description and Profile columns."""
-    cells.insert(2, "<th>Description</th>")
-    cells.insert(3, "<th>Profile</th>")
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    """Fill Description (test docstring) and Profile (file:line of the expectation)."""
-    from html import escape  # noqa: PLC0415
-
-    cells.insert(2, f"<td>{escape(getattr(report, 'hwcompat_description', ''))}</td>")
-    cells.insert(3, f"<td>{escape(getattr(report, 'hwcompat_origin', ''))}</td>")
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -> None:
-    """Show a skip's reason as a sentence, not as pytest's (file, line, reason) tuple."""
-    if report.skipped and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
-        from html import escape  # noqa: PLC0415
-
-        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
-        data[:] = [escape(reason) + "\n"]
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_report_title(report: Any) -> None:
-    """Title the report after the profile."""
-    state = report.config.stash.get(STATE, None) if hasattr(report, "config") else None
-    report.title = f"hwcompat: {state.profile.name}" if state else "hwcompat report"
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write --json results."""
-    path = session.config.getoption("hwcompat_json", None)
-    state = session.config.stash.get(STATE, None)
-    if not path or state is None:
+    """Exit 3 when some item needed input hwcompat could not read: a hwcompat problem, whatever else failed."""
+    run = session.config.stash.get(STATE, None)
+    if run is not None and run.broken:
+        session.exitstatus = EXIT_BROKEN_INPUT
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say which input could not be read, and why the run exits 3."""
+    run = config.stash.get(STATE, None)
+    if run is None or not run.broken:
         return
-    data = {
-        "profile": state.profile.file, "chain": list(state.profile.chain),
-        "source": state.source.location or "live", "exit_status": int(exitstatus), "items": state.results,
-    }
-    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    terminalreporter.section("hwcompat could not read some input (exit 3)", red=True)
+    for line in run.broken:
+        terminalreporter.line(line)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 Outcome = Literal["passed", "failed", "skipped"]
@@ -12,40 +12,65 @@ Outcome = Literal["passed", "failed", "skipped"]
 class CheckResult:
     """One check's verdict.
 
-    :ivar subject: what was checked, e.g. ``pci 8086:153a@00:19.0 driver``
+    Checks fill ``outcome``, ``message``, ``expected``, ``found`` and ``source``; the plan adds
+    ``subject`` and, where the check did not name a more precise one, ``origin``.
+
     :ivar message: the sentence a person reads
     :ivar expected: the expectation in words
     :ivar found: what the machine has, in words
+    :ivar source: where the fact was read (live path, command or snapshot entry)
+    :ivar subject: what was checked, e.g. ``pci 8086:153a@00:19.0 (Intel I217-LM Ethernet)``
     :ivar origin: profile file:line of the expectation
-    :ivar source: where the fact was read (live path or snapshot entry)
+    :ivar parts: one result per property, for an item that checks several (a PCI device)
+    :ivar broken: the check needed input hwcompat could not read (the run exits 3)
     """
 
     outcome: Outcome
-    subject: str
     message: str
     expected: str = ""
     found: str = ""
-    origin: str = ""
     source: str = ""
+    subject: str = ""
+    origin: str = ""
+    parts: tuple[CheckResult, ...] = ()
+    broken: bool = False
 
     def text(self) -> str:
-        """Multi-line text for the report: message, then expected/found/where lines."""
-        lines = [f"{self.subject}: {self.message}"]
-        if self.expected:
-            lines.append(f"  expected: {self.expected}")
-        if self.found:
-            lines.append(f"  found:    {self.found}")
-        if self.origin:
-            lines.append(f"  profile:  {self.origin}")
-        if self.source:
-            lines.append(f"  fact:     {self.source}")
+        """Multi-line text for the report: message, then expected/found/where lines, then each part."""
+        lines = [f"{self.subject}: {self.message}" if self.subject else self.message]
+        for label, value in (("expected", self.expected), ("found", self.found), ("profile", self.origin), ("fact", self.source)):
+            if value:
+                lines.append(f"  {label + ':':9} {value}")
+        for part in self.parts:
+            mark = {"passed": "ok", "failed": "FAILED", "skipped": "skipped"}[part.outcome]
+            lines.append(f"  - {part.subject} {mark}: {part.message} ({part.origin})")
         return "\n".join(lines)
 
-    def to_json(self) -> dict[str, str]:
-        """Plain dict for JSON reports."""
-        return asdict(self)
+    def to_json(self) -> dict[str, object]:
+        """Plain data for JSON reports."""
+        data: dict[str, object] = {k: getattr(self, k) for k in ("outcome", "subject", "message", "expected", "found", "origin", "source")}
+        if self.parts:
+            data["parts"] = [p.to_json() for p in self.parts]
+        if self.broken:
+            data["broken"] = True
+        return data
 
 
-def cannot_check(subject: str, reason: str, origin: str, expected: str = "") -> CheckResult:
+def passed(message: str, expected: str = "", found: str = "", source: str = "", origin: str = "") -> CheckResult:
+    """A check that holds."""
+    return CheckResult("passed", message, expected, found, source, origin=origin)
+
+
+def failed(message: str, expected: str = "", found: str = "", source: str = "", origin: str = "") -> CheckResult:
+    """A check that does not hold: the machine contradicts the profile."""
+    return CheckResult("failed", message, expected, found, source, origin=origin)
+
+
+def skipped(message: str, source: str = "", origin: str = "") -> CheckResult:
+    """A check that does not apply here (a property of something already reported missing)."""
+    return CheckResult("skipped", message, source=source, origin=origin)
+
+
+def cannot_check(reason: str, expected: str = "", broken: bool = False, origin: str = "") -> CheckResult:
     """A required fact could not be looked at: a failure, never a pass."""
-    return CheckResult("failed", subject, f"cannot check: {reason}", expected=expected, origin=origin)
+    return CheckResult("failed", f"cannot check: {reason}", expected, origin=origin, broken=broken)

@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from hwcompat.errors import FactUnavailable
+from hwcompat.errors import CannotCheck
 from hwcompat.sources.base import CommandOutput, FileStat, UdevDevice, walk_pci_sysfs
 
 
@@ -28,7 +28,7 @@ class DictSource:
 
     def read_text(self, path: str) -> str | None:
         if not any(path.startswith(r) for r in self.known_absent_roots):
-            raise FactUnavailable(f"{path} not recorded")
+            raise CannotCheck(f"{path} not recorded")
         return self.files.get(path)
 
     def read_bytes(self, path: str) -> bytes | None:
@@ -45,7 +45,7 @@ class DictSource:
         return None
 
     def run(self, argv: Sequence[str]) -> CommandOutput:
-        raise FactUnavailable("no commands in a fake")
+        raise CannotCheck("no commands in a fake")
 
     def pci_devices(self) -> list[UdevDevice]:
         return walk_pci_sysfs(self)

@@ -9,9 +9,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hwcompat.facts import FactCache
+from hwcompat.capture import draft
+from hwcompat.facts.cache import FactCache
 from hwcompat.plan import evaluate
-from hwcompat.profile.draft import draft
 from hwcompat.profile.loader import load_text
 from selftests.fakes import DictSource, add_pci
 
@@ -71,12 +71,12 @@ def test_single_mutation_fails_exactly_its_item(machine: Machine, data: st.DataO
     kind = data.draw(st.sampled_from(kinds))
     if kind == "device":
         mutated = Machine(machine.devices[:i] + machine.devices[i + 1:], machine.flags, machine.modules)
-        expected = {f"pci_device_expectation[{key}]"}
+        expected = {f"test_pci_device[{key}]"}
     elif kind == "driver":
         mutated = Machine((*machine.devices[:i], (slot, vendor, device, cls, None), *machine.devices[i + 1:]), machine.flags, machine.modules)
-        expected = {f"pci_driver_expectation[{key}]"}
+        expected = {f"test_pci_device[{key}]"}
     else:
         flag = data.draw(st.sampled_from(sorted(machine.flags)))
         mutated = Machine(machine.devices, machine.flags - {flag}, machine.modules)
-        expected = {f"cpu_flag_expectation[{flag}]"}
+        expected = {f"test_cpu_flag[{flag}]"}
     assert _failed(profile, mutated) == expected

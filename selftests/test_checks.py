@@ -3,23 +3,24 @@ fails every item, and the same properties told truthfully pass."""
 
 from __future__ import annotations
 
-from hwcompat.facts import FactCache
-from hwcompat.plan import PLAN, evaluate
+from hwcompat.checks.pci import PROPERTIES
+from hwcompat.facts.cache import FactCache
+from hwcompat.plan import BY_NAME, evaluate
 from hwcompat.profile.loader import load_text
 from hwcompat.sources.snapshot import SnapshotSource
 from selftests.conftest import MODERN, REPO
 
 GUEST = REPO / "snapshots" / "xen-guest-tmem"
 
-#: rows whose failures are pinned, with their messages, in test_xen.py
+#: kinds whose failures are pinned, with their messages, in test_xen.py
 FAILING_IN_TEST_XEN = {
-    "xen_cmdline_expectation", "tmem_expectation", "tmem_config_expectation", "tmem_module_expectation", "tmem_param_expectation",
-    "tmem_swap_expectation", "tmem_xen_cmdline_expectation", "tmem_activity_expectation", "tmem_selfballooning_expectation",
+    "test_xen_cmdline", "test_tmem_supported", "test_tmem_config", "test_tmem_module", "test_tmem_param",
+    "test_tmem_swap", "test_tmem_xen_cmdline", "test_tmem_activity", "test_tmem_selfballooning",
 }
-#: rows whose failures are pinned, with their messages, in test_net.py
+#: kinds whose failures are pinned, with their messages, in test_network.py
 FAILING_IN_TEST_NET = {
-    "net_interface_expectation", "net_forwarding_expectation", "net_rp_filter_expectation", "net_rule_expectation",
-    "net_route_expectation", "net_nat_expectation", "net_openvpn_expectation", "net_path_expectation", "net_no_leak_expectation",
+    "test_network_interface", "test_network_forwarding", "test_network_rp_filter", "test_network_rule",
+    "test_network_route", "test_network_nat", "test_network_openvpn", "test_network_path", "test_network_no_leak",
 }
 
 WRONG_GUEST = """
@@ -39,7 +40,7 @@ memory: {total_mb: {max: 1024}}
 pci:
   unlisted_devices: fail
   devices:
-    "8086:1533@03:00.0": {driver: e1000e, subsystem: "15d9:0000", class: "0c03", revision: "99", behind: "00:1c.0"}
+    "8086:1533@03:00.0": {driver: e1000e, subsystem: "15d9:0000", class: "0c03", revision: "99", behind: "00:1c.0", numa_node: 1}
     "8086:8c24@00:1f.6": {driver: null}
     "dead:beef": {}
 cpu:
@@ -57,7 +58,7 @@ dmi: {board_name: X10SAE, bios_version: {contains: "3"}}
 memory: {total_mb: {min: 15000}}
 pci:
   devices:
-    "8086:1533@03:00.0": {driver: igb, subsystem: "15d9:1533", class: "0200", revision: "03", behind: "00:1c.3"}
+    "8086:1533@03:00.0": {driver: igb, subsystem: "15d9:1533", class: "0200", revision: "03", behind: "00:1c.3", numa_node: null}
     "8086:8c24@00:1f.6": {driver: intel_pch_thermal}
 cpu:
   model_name: {contains: E3-1265L}
@@ -73,25 +74,31 @@ def _results(text: str, snapshot=MODERN) -> dict[str, str]:
     return {item: r.outcome for item, r in evaluate(load_text(text), FactCache(SnapshotSource(snapshot)))}
 
 
+def _result(text: str, item: str):
+    return dict(evaluate(load_text(text), FactCache(SnapshotSource(MODERN))))[item]
+
+
 def _rows(results: dict[str, str], outcome: str) -> set[str]:
     return {item.split("[")[0] for item, o in results.items() if o == outcome}
 
 
 def test_each_check_fails_on_a_contradiction() -> None:
     results = _results(WRONG)
-    # the two devices are present (their properties are what is wrong); dead:beef is the presence failure
-    assert {k for k, v in results.items() if v != "failed"} == {"pci_device_expectation[8086:1533@03:00.0]", "pci_device_expectation[8086:8c24@00:1f.6]"}
+    assert {k for k, v in results.items() if v != "failed"} == set()
+    # the two devices are present: each fails on its properties, every one of which is wrong
+    parts = {p.subject: p.outcome for p in _result(WRONG, "test_pci_device[8086:1533@03:00.0]").parts}
+    assert parts == dict.fromkeys(PROPERTIES, "failed")
     guest = _results(WRONG_GUEST, GUEST)
-    assert {k for k, v in guest.items() if v == "failed" and not k.startswith("tmem_")} == {
-        "kernel_config_expectation[CONFIG_ZSWAP]", "kernel_config_expectation[CONFIG_XEN_TMEM]",
-        "kernel_cmdline_expectation[quiet]", "kernel_cmdline_expectation[tmem]", "kernel_cmdline_expectation[root]",
-        "kernel_boot_module_expectation[ext4]", "kernel_boot_module_expectation[tmem]",
-        "xen_expectation[role]", "xen_expectation[version]"}
-    assert _rows(results, "failed") | _rows(guest, "failed") | FAILING_IN_TEST_XEN | FAILING_IN_TEST_NET == set(PLAN)
+    assert {k for k, v in guest.items() if v == "failed" and not k.startswith("test_tmem_")} == {
+        "test_kernel_config[CONFIG_ZSWAP]", "test_kernel_config[CONFIG_XEN_TMEM]",
+        "test_kernel_cmdline[quiet]", "test_kernel_cmdline[tmem]", "test_kernel_cmdline[root]",
+        "test_kernel_boot_module[ext4]", "test_kernel_boot_module[tmem]",
+        "test_xen_property[role]", "test_xen_property[version]"}
+    assert _rows(results, "failed") | _rows(guest, "failed") | FAILING_IN_TEST_XEN | FAILING_IN_TEST_NET == set(BY_NAME)
 
 
 def test_each_check_passes_on_the_truth() -> None:
     results = _results(RIGHT)
     assert {k for k, v in results.items() if v != "passed"} == set()
-    assert {item.split("[")[0] for item in results} == {r for r, row in PLAN.items() if set(row.domains) <= {"pci", "cpu", "kernel", "dmi", "memory"}} - {
-        "pci_unlisted_expectation"}
+    assert {item.split("[")[0] for item in results} == {
+        "test_dmi_property", "test_memory_property", "test_pci_device", "test_cpu_property", "test_cpu_flag", "test_kernel_release", "test_kernel_module"}

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hwcompat.checks.pci import PROPERTIES as PCI_PROPERTIES
 from hwcompat.errors import ProfileError
 from hwcompat.profile import loader
-from hwcompat.profile.model import PCI_PROPERTIES
 
 DATA = Path(__file__).parent / "data" / "profiles"
 SHIPPED = sorted(loader.PROFILES_DIR.rglob("*.yaml"))
@@ -54,11 +54,12 @@ def test_host_profile_resolves_extends_with_provenance() -> None:
     host = loader.load("hosts/x10sae-xen-dom0")
     assert [Path(c).name for c in host.chain] == ["supermicro-x10sae.yaml", "intel-xeon-e3-1265l-v3.yaml", "xen-dom0.yaml",
                                                 "xen-dom0-tmem.yaml", "x10sae-xen-dom0.yaml"]
-    flags = {f.flag: f for f in host.cpu_flags}
+    flags = {f.name: f for f in host.cpu_flags}
     assert flags["vmx"].state == "ignored" and flags["vmx"].origin.file.endswith("hosts/x10sae-xen-dom0.yaml")
     assert flags["avx2"].state == "required" and flags["avx2"].origin.file.endswith("cpus/intel-xeon-e3-1265l-v3.yaml")
     sas = next(d for d in host.pci.devices if d.id == "1000:0072")
-    assert not sas.optional and sas.driver is not None and sas.driver.matches("mpt3sas") and sas.driver.matches("mpt2sas")
+    driver = sas.prop("driver")
+    assert not sas.optional and driver is not None and driver.matches("mpt3sas") and driver.matches("mpt2sas")
 
 
 def test_board_profile_does_not_require_the_add_in_hba() -> None:
@@ -76,7 +77,8 @@ def test_relative_display_of_origins(tmp_path: Path, monkeypatch: pytest.MonkeyP
 _text = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=12)
 _matcher = st.one_of(_text, st.none(), st.builds(lambda v: {"any_of": v}, st.lists(st.one_of(_text, st.none()), min_size=1, max_size=3)),
                      st.builds(lambda v: {"contains": v}, _text), st.just({"absent": True}))
-_device = st.fixed_dictionaries({}, optional={p: _matcher for p in PCI_PROPERTIES if p != "behind"} | {"optional": st.booleans(), "title": _text})
+_device = st.fixed_dictionaries({}, optional={p: _matcher for p in PCI_PROPERTIES if p not in ("behind", "numa_node")}
+                                | {"numa_node": st.one_of(st.none(), st.integers(0, 7)), "optional": st.booleans(), "title": _text})
 _key = st.builds(lambda v, d, s: f"{v:04x}:{d:04x}" + (f"@00:{s:02x}.0" if s is not None else ""),
                  st.integers(0, 0xFFFF), st.integers(0, 0xFFFF), st.one_of(st.none(), st.integers(0, 31)))
 _profile = st.fixed_dictionaries({"name": _text}, optional={

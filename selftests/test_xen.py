@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hwcompat.facts import FactCache
+from hwcompat.facts.cache import FactCache
 from hwcompat.parsers import grub_default
 from hwcompat.plan import evaluate
 from hwcompat.profile import loader
@@ -47,59 +47,59 @@ def test_seed_dom0_and_guest_pass() -> None:
     assert failed(results("hosts/x10sae-xen-dom0", SEED)) == {}
     guest = results("hosts/xen-guest-tmem", GUEST)
     assert failed(guest) == {}
-    assert {k for k in guest if k.startswith("tmem_")} >= {"tmem_config_expectation[CONFIG_ZSWAP]", "tmem_swap_expectation[swap]"}
+    assert {k for k in guest if k.startswith("test_tmem_")} >= {"test_tmem_config[CONFIG_ZSWAP]", "test_tmem_swap[swap]"}
 
 
 def test_debian12_dom0_passes_plain_role_and_fails_tmem_role_once() -> None:
     assert failed(results("roles/xen-dom0", DEBIAN12)) == {}
     res = results("roles/xen-dom0-tmem", DEBIAN12)
-    assert failed(res) == {"tmem_expectation[dom0]": "tmem cannot work on Xen 4.17.3: it was removed from the hypervisor in Xen 4.13"}
-    assert res["tmem_activity_expectation[guests]"][0] == "skipped"
+    assert failed(res) == {"test_tmem_supported[dom0]": "tmem cannot work on Xen 4.17.3: it was removed from the hypervisor in Xen 4.13"}
+    assert res["test_tmem_activity[guests]"][0] == "skipped"
 
 
 def test_tmem_dropped_from_running_xen_but_kept_in_grub(dom0: Path) -> None:
     info = dom0 / "cmd/xl_info"
     info.write_text(info.read_text().replace("max:10240M tmem", "max:10240M"))
     assert failed(results("hosts/x10sae-xen-dom0", dom0)) == {
-        "tmem_xen_cmdline_expectation[tmem]": "configured but not active: reboot pending (run update-grub and reboot)"}
+        "test_tmem_xen_cmdline[tmem]": "configured but not active: reboot pending (run update-grub and reboot)"}
 
 
 def test_tmem_on_running_xen_but_not_in_grub(dom0: Path) -> None:
     grub = dom0 / "fs/etc/default/grub"
     grub.write_text(grub.read_text().replace("$GRUB_CMDLINE_XEN_DEFAULT tmem", "$GRUB_CMDLINE_XEN_DEFAULT"))
     msg = failed(results("hosts/x10sae-xen-dom0", dom0))
-    assert list(msg) == ["tmem_xen_cmdline_expectation[tmem]"]
-    assert msg["tmem_xen_cmdline_expectation[tmem]"].startswith("active now, lost at next boot: add tmem to GRUB_CMDLINE_XEN")
+    assert list(msg) == ["test_tmem_xen_cmdline[tmem]"]
+    assert msg["test_tmem_xen_cmdline[tmem]"].startswith("active now, lost at next boot: add tmem to GRUB_CMDLINE_XEN")
 
 
 def test_grub_value_that_cannot_be_known(dom0: Path) -> None:
     grub = dom0 / "fs/etc/default/grub"
     grub.write_text(grub.read_text() + 'GRUB_CMDLINE_XEN_DEFAULT="$(cat /etc/xen-opts)"\n')
     msg = failed(results("hosts/x10sae-xen-dom0", dom0))
-    assert set(msg) == {"tmem_xen_cmdline_expectation[tmem]", "xen_cmdline_expectation[dom0_mem]"}
-    assert msg["tmem_xen_cmdline_expectation[tmem]"] == (
+    assert set(msg) == {"test_tmem_xen_cmdline[tmem]", "test_xen_cmdline[dom0_mem]"}
+    assert msg["test_tmem_xen_cmdline[tmem]"] == (
         "cannot check: correct now, but the next boot cannot be checked: "
         "GRUB_CMDLINE_XEN_DEFAULT cannot be known: uses command substitution (/etc/default/grub:15)")
 
 
 @pytest.mark.parametrize(("mutate", "item", "words"), [
     (lambda g: (g / "fs/proc/swaps").write_text("Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n"),
-     "tmem_swap_expectation[swap]", "no swap area is active: without swap, frontswap has nothing to take"),
+     "test_tmem_swap[swap]", "no swap area is active: without swap, frontswap has nothing to take"),
     (lambda g: (g / "fs/boot/config-3.13.10-tmem").write_text(
         (g / "fs/boot/config-3.13.10-tmem").read_text().replace("# CONFIG_ZSWAP is not set", "CONFIG_ZSWAP=y")),
-     "tmem_config_expectation[CONFIG_ZSWAP]", "CONFIG_ZSWAP is y, needs n: zswap would take frontswap's pages"),
+     "test_tmem_config[CONFIG_ZSWAP]", "CONFIG_ZSWAP is y, needs n: zswap would take frontswap's pages"),
     (lambda g: ((g / "fs/proc/modules").write_text(
         "".join(line + "\n" for line in (g / "fs/proc/modules").read_text().splitlines() if not line.startswith("tmem "))),
                 shutil.rmtree(g / "fs/sys/module/tmem")),
-     "tmem_module_expectation[tmem]", "listed in /etc/modules:4 but not loaded: run `modprobe tmem`"),
+     "test_tmem_module[tmem]", "listed in /etc/modules:4 but not loaded: run `modprobe tmem`"),
     (lambda g: (g / "fs/etc/modules").write_text("loop\n"),
-     "tmem_module_expectation[tmem]", "loaded now, not loaded at next boot: add tmem to /etc/modules"),
+     "test_tmem_module[tmem]", "loaded now, not loaded at next boot: add tmem to /etc/modules"),
     (lambda g: (g / "fs/sys/module/tmem/parameters/frontswap").write_text("N\n"),
-     "tmem_param_expectation[frontswap]", "expected Y, found N"),
+     "test_tmem_param[frontswap]", "expected Y, found N"),
     (lambda g: (g / "fs/sys/devices/system/xen_memory/xen_memory0/selfballoon/selfballooning").write_text("0\n"),
-     "tmem_selfballooning_expectation[selfballooning]", "self-ballooning is off (0)"),
+     "test_tmem_selfballooning[selfballooning]", "self-ballooning is off (0)"),
     (lambda g: (g / "fs/etc/default/grub").write_text('GRUB_CMDLINE_LINUX=""\n'),
-     "kernel_cmdline_expectation[tmem]", "active now, lost at next boot: add tmem to GRUB_CMDLINE_LINUX"),
+     "test_kernel_cmdline[tmem]", "active now, lost at next boot: add tmem to GRUB_CMDLINE_LINUX"),
 ])
 def test_guest_mutation_fails_exactly_its_item(guest: Path, mutate, item: str, words: str) -> None:
     mutate(guest)
@@ -112,9 +112,9 @@ def test_linux_6_1_guest_under_the_tmem_role_is_one_clear_item(guest: Path) -> N
     (guest / "fs/proc/sys/kernel/osrelease").write_text("6.1.0-18-amd64\n")
     (guest / "fs/proc/swaps").write_text("Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n")
     res = results("roles/xen-guest-tmem", guest)
-    assert failed(res) == {"tmem_expectation[guest]": "tmem cannot work on Linux 6.1: the driver was removed in 5.3 "
+    assert failed(res) == {"test_tmem_supported[guest]": "tmem cannot work on Linux 6.1: the driver was removed in 5.3 "
                                                       "(with self-ballooning; cleancache followed in 5.17, frontswap in 6.6)"}
-    tmem_items = [k for k in res if k.startswith("tmem_") and k != "tmem_expectation[guest]"]
+    tmem_items = [k for k in res if k.startswith("test_tmem_") and k != "test_tmem_supported[guest]"]
     assert len(tmem_items) == 12 and all(res[k] == ("skipped", res[k][1]) and "see test_tmem_supported" in res[k][1] for k in tmem_items)
 
 
@@ -125,9 +125,9 @@ def test_not_under_xen_fails_the_role_and_says_how(tmp_path: Path) -> None:
     manifest["recorded"] += ["/sys/hypervisor", "/proc/xen"]
     (snap / "manifest.json").write_text(json.dumps(manifest))
     msg = failed(results("roles/xen-dom0-tmem", snap))
-    assert msg["xen_expectation[role]"] == ("not running under Xen, expected 'dom0' "
+    assert msg["test_xen_property[role]"] == ("not running under Xen, expected 'dom0' "
                                             "(/sys/hypervisor/type does not exist and /proc/xen/capabilities does not exist)")
-    assert msg["tmem_expectation[dom0]"].startswith("the tmem dom0 role needs a Xen Dom0: not running under Xen")
+    assert msg["test_tmem_supported[dom0]"].startswith("the tmem dom0 role needs a Xen Dom0: not running under Xen")
 
 
 def test_xl_without_root_says_needs_root(dom0: Path) -> None:
@@ -136,9 +136,9 @@ def test_xl_without_root_says_needs_root(dom0: Path) -> None:
         cmd.update(stdout=None, exit=1, stderr="xc: error: Could not obtain handle on privileged command interface (13 = Permission denied)")
     (dom0 / "manifest.json").write_text(json.dumps(manifest))
     msg = failed(results("hosts/x10sae-xen-dom0", dom0))
-    assert msg["xen_expectation[dom0_memory_mb]"].startswith("cannot check: `xl list` failed with exit 1 (needs root)")
-    assert msg["tmem_activity_expectation[guests]"].startswith("cannot check: `xl tmem-list -a` failed with exit 1 (needs root)")
-    assert "xen_expectation[role]" not in msg  # read from /sys and /proc, which need no root
+    assert msg["test_xen_property[dom0_memory_mb]"].startswith("cannot check: `xl list` failed with exit 1 (needs root)")
+    assert msg["test_tmem_activity[guests]"].startswith("cannot check: `xl tmem-list -a` failed with exit 1 (needs root)")
+    assert "test_xen_property[role]" not in msg  # read from /sys and /proc, which need no root
 
 
 def test_xl_not_installed_is_cannot_check(dom0: Path) -> None:
@@ -146,13 +146,13 @@ def test_xl_not_installed_is_cannot_check(dom0: Path) -> None:
     for cmd in manifest["commands"]:
         cmd.update(stdout=None, exit=127, stderr="xl: not installed")
     (dom0 / "manifest.json").write_text(json.dumps(manifest))
-    assert failed(results("hosts/x10sae-xen-dom0", dom0))["xen_expectation[dom0_memory_mb]"] == \
+    assert failed(results("hosts/x10sae-xen-dom0", dom0))["test_xen_property[dom0_memory_mb]"] == \
         "cannot check: xl is not installed"
 
 
 def test_overcommit_arithmetic_is_shown() -> None:
     res = results("hosts/x10sae-xen-dom0", SEED)
-    outcome, message = res["xen_expectation[guest_memory_overcommit]"]
+    outcome, message = res["test_xen_property[guest_memory_overcommit]"]
     assert outcome == "passed"
     assert "guests' maximum memory 7848 MB (guest1 2049, guest2 2049, guest3 2049, guest4 1701) vs 6108 MB left after Dom0 (16261 MB - 10153 MB)" in message
 
@@ -171,5 +171,5 @@ def test_unreadable_grub_d_makes_the_next_boot_unknown(dom0: Path) -> None:
     manifest["recorded"].remove("/etc/default/grub.d")
     (dom0 / "manifest.json").write_text(json.dumps(manifest))
     msg = failed(results("hosts/x10sae-xen-dom0", dom0))
-    assert msg["tmem_xen_cmdline_expectation[tmem]"].startswith(
+    assert msg["test_tmem_xen_cmdline[tmem]"].startswith(
         "cannot check: correct now, but the next boot cannot be checked: /etc/default/grub.d is not recorded")

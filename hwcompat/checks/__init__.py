@@ -1,26 +1,27 @@
-"""Checks: pure functions (expectation, facts) -> CheckResult, one module per facts domain."""
+"""Checks: pure functions (expectation, facts) -> CheckResult, one module per facts domain.
+
+A check compares; it never reads or parses. Facts it needs but that could not be looked at
+raise :class:`~hwcompat.errors.CannotCheck` (through :func:`hwcompat.facts.known`), which the
+plan turns into the failing "cannot check" item. Subject and profile origin are added by the plan.
+"""
 
 from __future__ import annotations
 
-from hwcompat.facts import Unknown
+from hwcompat.facts import Unknown, known
 from hwcompat.matchers import Formatter, Matcher, Scalar, show
-from hwcompat.results import CheckResult, cannot_check
+from hwcompat.results import CheckResult, failed, passed
 
 
-def compare(subject: str, matcher: Matcher, found: Scalar | Unknown, source: str, fmt: Formatter = show) -> CheckResult:
-    """Compare one value with one matcher; Unknown becomes "cannot check"."""
+def compare(matcher: Matcher, found: Scalar | Unknown, source: str, fmt: Formatter = show) -> CheckResult:
+    """Compare one value with one matcher (raises CannotCheck for an Unknown value)."""
+    value = known(found)
     expected = matcher.describe(fmt)
-    if isinstance(found, Unknown):
-        return cannot_check(subject, found.reason, str(matcher.origin), expected)
-    if matcher.matches(found):
-        return CheckResult("passed", subject, f"{fmt(found)} as expected", expected, fmt(found), str(matcher.origin), source)
-    return CheckResult("failed", subject, f"expected {expected}, found {fmt(found)}", expected, fmt(found), str(matcher.origin), source)
+    if matcher.matches(value):
+        return passed(f"{fmt(value)} as expected", expected, fmt(value), source)
+    return failed(f"expected {expected}, found {fmt(value)}", expected, fmt(value), source)
 
 
-# The domain modules import compare() from here, so they are imported after it.
-from hwcompat.checks import cpu, dmi, kernel, memory, pci  # noqa: E402
+# The domain modules import compare() from here, so they are imported after it (tests call checks.<domain>.<check>).
+from hwcompat.checks import cpu, dmi, kernel, memory, network, pci, tmem, xen  # noqa: E402
 
-__all__ = ["compare", "cpu", "dmi", "kernel", "memory", "pci"]
-from hwcompat.checks import boot, net, tmem, xen  # noqa: E402
-
-__all__ += ["boot", "net", "tmem", "xen"]
+__all__ = ["compare", "cpu", "dmi", "kernel", "memory", "network", "pci", "tmem", "xen"]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from hwcompat.checks import compare
-from hwcompat.facts import Unknown
+from hwcompat.errors import CannotCheck
 from hwcompat.facts.cpu import CpuFacts
 from hwcompat.matchers import Formatter, Scalar, show
-from hwcompat.profile.model import FieldExpectation, FlagExpectation
-from hwcompat.results import CheckResult, cannot_check
+from hwcompat.profile.model import FieldExpectation, StateExpectation
+from hwcompat.results import CheckResult, failed, passed
 
 # Xen 4.3 pv_cpuid() and Linux's xen_cpuid() hide these from a PV guest, Dom0 included
-# (xen RELEASE-4.3.0 xen/arch/x86/traps.c; domain-facts.md B.3).
+# (xen RELEASE-4.3.0 xen/arch/x86/traps.c pv_cpuid; linux v3.13 arch/x86/xen/enlighten.c xen_cpuid).
 XEN_PV_HIDDEN = frozenset((
     "vme", "pse", "mtrr", "pge", "pse36", "dts", "tm", "pbe", "pdpe1gb", "rdtscp", "arch_perfmon",
     "pebs", "bts", "xtopology", "aperfmperf", "dtes64", "ds_cpl", "vmx", "smx", "tm2", "xtpr",
@@ -28,33 +28,43 @@ def _fmt(field: str) -> Formatter:
     return _hex if field == "microcode" else show
 
 
-def field(exp: FieldExpectation, facts: CpuFacts | Unknown) -> CheckResult:
+def field(exp: FieldExpectation, facts: CpuFacts) -> CheckResult:
     """One identity field of the first CPU (vendor_id, model_name, family, ..., logical_cpus)."""
-    subject = f"cpu {exp.field}"
-    if isinstance(facts, Unknown):
-        return cannot_check(subject, facts.reason, str(exp.matcher.origin), exp.matcher.describe())
     value: Scalar = getattr(facts, exp.field)
     if value is None:
-        return cannot_check(subject, f"{exp.field} is not reported by {facts.origin}", str(exp.matcher.origin), exp.matcher.describe())
-    return compare(subject, exp.matcher, value, facts.origin, _fmt(exp.field))
+        raise CannotCheck(f"{exp.field} is not reported by {facts.origin}")
+    return compare(exp.matcher, value, facts.origin, _fmt(exp.field))
 
 
-def flag(exp: FlagExpectation, facts: CpuFacts | Unknown) -> CheckResult:
+def flag(exp: StateExpectation, facts: CpuFacts) -> CheckResult:
     """A flag that must be present (required) or must not be (forbidden)."""
-    subject = f"cpu flag {exp.flag}"
-    origin = str(exp.origin)
-    if isinstance(facts, Unknown):
-        return cannot_check(subject, facts.reason, origin, exp.state)
-    have = exp.flag in facts.flags
+    have = exp.name in facts.flags
     if exp.state == "required" and have:
-        return CheckResult("passed", subject, "present", "present", "present", origin, facts.origin)
+        return passed("present", "present", "present", facts.origin)
     if exp.state == "forbidden" and not have:
-        return CheckResult("passed", subject, "absent", "absent", "absent", origin, facts.origin)
+        return passed("absent", "absent", "absent", facts.origin)
     if exp.state == "required":
         hint = ""
-        if exp.flag in XEN_PV_HIDDEN and facts.hypervisor:
+        if exp.name in XEN_PV_HIDDEN and facts.hypervisor:
             hint = " (a Xen PV guest or Dom0 does not see it; set it to 'ignored' in a Dom0 profile)"
-        elif exp.flag in TSX:
+        elif exp.name in TSX:
             hint = f" (microcode {_fmt('microcode')(facts.microcode)}: the 2014 Haswell microcode update removed TSX)"
-        return CheckResult("failed", subject, f"required flag is missing{hint}", "present", "absent", origin, facts.origin)
-    return CheckResult("failed", subject, "forbidden flag is present", "absent", "present", origin, facts.origin)
+        return failed(f"required flag is missing{hint}", "present", "absent", facts.origin)
+    return failed("forbidden flag is present", "absent", "present", facts.origin)
+
+
+def draft_fields(facts: CpuFacts) -> dict[str, object]:
+    """The CPU's identity as profile fields (microcode as a minimum: updates only raise it)."""
+    data: dict[str, object] = {}
+    for name in ("vendor_id", "model_name", "family", "model", "stepping", "cache_size_kb"):
+        if getattr(facts, name) is not None:
+            data[name] = getattr(facts, name)
+    if facts.microcode is not None:
+        data["microcode"] = {"min": facts.microcode}
+    data["logical_cpus"] = facts.logical_cpus
+    return data
+
+
+def draft_flags(facts: CpuFacts) -> dict[str, object]:
+    """Every flag the CPU shows, required."""
+    return dict.fromkeys(sorted(facts.flags), "required")

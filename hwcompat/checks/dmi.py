@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from hwcompat.checks import compare
-from hwcompat.facts import Unknown
 from hwcompat.facts.dmi import DmiFacts
 from hwcompat.profile.model import FieldExpectation
-from hwcompat.results import CheckResult, cannot_check
+from hwcompat.results import CheckResult
 
 
-def field(exp: FieldExpectation, facts: DmiFacts | Unknown) -> CheckResult:
+def field(exp: FieldExpectation, facts: DmiFacts) -> CheckResult:
     """One DMI field."""
-    subject = f"dmi {exp.field}"
-    if isinstance(facts, Unknown):
-        return cannot_check(subject, facts.reason, str(exp.matcher.origin), exp.matcher.describe())
-    return compare(subject, exp.matcher, facts.get(exp.field), f"{facts.origin}/{exp.field}")
+    return compare(exp.matcher, facts.get(exp.field), f"{facts.origin}/{exp.field}")
+
+
+def draft_fields(facts: DmiFacts) -> dict[str, object]:
+    """Every DMI field that could be read."""
+    return {name: value for name, value in facts.values if isinstance(value, str)}

@@ -1,8 +1,10 @@
 """Facts: typed, frozen records of what a machine has, one module per domain.
 
-``collect(source)`` in each module reads through a FactSource only. ``FactCache`` collects each
-domain once per run; a domain that cannot be looked at becomes :class:`Unknown` (with the
-reason), which checks turn into "cannot check" failures, never passes.
+``collect(source)`` in each module reads through a FactSource only, and parses everything it
+reads right there: checks never parse. A part that could not be looked at, or whose input no
+parser could read, is stored as :class:`Unknown` with the reason; :func:`known` turns it into
+:class:`~hwcompat.errors.CannotCheck` when a check needs it, which the plan turns into one
+failing "cannot check" item. :mod:`hwcompat.facts.cache` collects each domain once per run.
 """
 
 from __future__ import annotations
@@ -10,35 +12,35 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
-from hwcompat.errors import FactUnavailable, ParseError
+from hwcompat.errors import CannotCheck, ParseError
 from hwcompat.sources.base import FactSource
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True, slots=True)
 class Unknown:
-    """A fact that could not be looked at, and why."""
+    """A fact that could not be looked at, and why. ``broken``: its input could not be parsed."""
 
     reason: str
+    broken: bool = False
 
 
-def unknown_part(facts: object, *parts: str) -> Unknown | None:
-    """The first thing that could not be looked at: the domain itself, or one of its named parts."""
-    if isinstance(facts, Unknown):
-        return facts
-    for name in parts:
-        value = getattr(facts, name)
-        if isinstance(value, Unknown):
-            return value
-    return None
+def known(value: T | Unknown) -> T:
+    """The value itself; raises CannotCheck (with the reason) when it is Unknown."""
+    if isinstance(value, Unknown):
+        raise CannotCheck(value.reason, value.broken)
+    return value
 
 
 def read(source: FactSource, path: str) -> str | Unknown:
     """A file's text, or Unknown saying it is missing or unreadable."""
     try:
         text = source.read_text(path)
-    except FactUnavailable as err:
+    except CannotCheck as err:
         return Unknown(err.reason)
     return Unknown(f"{path} does not exist") if text is None else text
 
@@ -46,11 +48,11 @@ def read(source: FactSource, path: str) -> str | Unknown:
 _NEEDS_ROOT = re.compile(r"permission denied|operation not permitted|must be (run as )?root|cannot init xl context", re.I)
 
 
-def run_command(source: FactSource, argv: list[str]) -> str | Unknown:
+def run_command(source: FactSource, argv: list[str] | tuple[str, ...]) -> str | Unknown:
     """A command's stdout, or Unknown saying why not: not recorded, not installed, failed (needs root?)."""
     try:
         out = source.run(argv)
-    except FactUnavailable as err:
+    except CannotCheck as err:
         return Unknown(err.reason)
     cmd = " ".join(argv)
     if out.exit == 127:
@@ -64,34 +66,25 @@ def run_command(source: FactSource, argv: list[str]) -> str | Unknown:
     return out.stdout
 
 
-def parse_with_origin(parse: Callable[[str], Any], text: str, origin: str) -> Any:
-    """Run a parser, naming the file it read in any ParseError."""
+def parsed(parse: Callable[[str], T], text: str | Unknown, origin: str) -> T | Unknown:
+    """Parse ``text`` (passing an Unknown through); input the parser cannot read becomes a broken Unknown.
+
+    The reason names the input (``origin``: a path or a command), the line and what was wrong.
+    """
+    if isinstance(text, Unknown):
+        return text
     try:
         return parse(text)
     except ParseError as err:
-        err.origin = origin
-        raise
+        return Unknown(broken_input(err, origin), broken=True)
 
 
-class FactCache:
-    """Collects each domain once per run. ParseErrors propagate (they are hwcompat bugs or odd input)."""
+def then(value: T | Unknown, make: Callable[[T], U]) -> U | Unknown:
+    """``make(value)``, passing an Unknown through unchanged."""
+    return value if isinstance(value, Unknown) else make(value)
 
-    def __init__(self, source: FactSource, route_queries: tuple[Any, ...] = ()) -> None:
-        # imported here: the collectors import this module
-        from hwcompat.facts.net import route_get  # noqa: PLC0415
-        from hwcompat.facts.registry import COLLECTORS  # noqa: PLC0415
 
-        self.source = source
-        self._facts: dict[str, object] = {}
-        # route_get answers this run's own questions (the profile's network paths)
-        self._collectors: dict[str, Callable[[FactSource], object]] = {
-            **COLLECTORS, "route_get": lambda src: route_get(src, route_queries)}
-
-    def get(self, domain: str) -> Any:  # Any: each domain has its own facts type
-        """The facts of one domain (``pci``, ``cpu``, ...), or Unknown."""
-        if domain not in self._facts:
-            try:
-                self._facts[domain] = self._collectors[domain](self.source)
-            except FactUnavailable as err:
-                self._facts[domain] = Unknown(err.reason)
-        return self._facts[domain]
+def broken_input(err: ParseError, origin: str) -> str:
+    """The sentence for input a parser could not read: source, line, reason and the line's text."""
+    where = f"{origin} line {err.line_no}" if err.line_no else origin
+    return f"{where}: {err.reason}: {err.line[:200]!r} (hwcompat cannot read this input: please report it)"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwcompat.errors import FactUnavailable
-from hwcompat.facts import parse_with_origin
+from hwcompat.errors import CannotCheck
+from hwcompat.facts import known, parsed
 from hwcompat.parsers import proc_cpuinfo
 from hwcompat.sources.base import FactSource
 
@@ -41,10 +41,10 @@ def collect(source: FactSource) -> CpuFacts:
     """Read /proc/cpuinfo."""
     text = source.read_text(CPUINFO)
     if text is None:
-        raise FactUnavailable(f"{CPUINFO} does not exist")
-    blocks = [b for b in parse_with_origin(proc_cpuinfo.parse, text, source.where(CPUINFO)) if b.processor is not None]
+        raise CannotCheck(f"{CPUINFO} does not exist")
+    blocks = [b for b in known(parsed(proc_cpuinfo.parse, text, source.where(CPUINFO))) if b.processor is not None]
     if not blocks:
-        raise FactUnavailable(f"{CPUINFO} lists no processor")
+        raise CannotCheck(f"{CPUINFO} lists no processor")
     first = blocks[0]
     return CpuFacts(
         vendor_id=first.vendor_id,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwcompat.errors import FactUnavailable
-from hwcompat.facts import parse_with_origin
+from hwcompat.errors import CannotCheck
+from hwcompat.facts import known, parsed
 from hwcompat.parsers import proc_meminfo
 from hwcompat.sources.base import FactSource
 
@@ -24,9 +24,9 @@ def collect(source: FactSource) -> MemoryFacts:
     """Read MemTotal from /proc/meminfo."""
     text = source.read_text(MEMINFO)
     if text is None:
-        raise FactUnavailable(f"{MEMINFO} does not exist")
-    entries = parse_with_origin(proc_meminfo.parse, text, source.where(MEMINFO))
+        raise CannotCheck(f"{MEMINFO} does not exist")
+    entries = known(parsed(proc_meminfo.parse, text, source.where(MEMINFO)))
     total = next((e.value for e in entries if e.key == "MemTotal"), None)
     if total is None:
-        raise FactUnavailable(f"{MEMINFO} has no MemTotal line")
+        raise CannotCheck(f"{MEMINFO} has no MemTotal line")
     return MemoryFacts(total // 1024, source.where(MEMINFO))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hwcompat.errors import ParseError
+from hwcompat.errors import CannotCheck, ParseError
+from hwcompat.facts import broken_input
 from hwcompat.parsers import sysfs_pci
 from hwcompat.parsers.sysfs_pci import PciDevice
 from hwcompat.sources.base import PCI_BUS_DIR, FactSource
@@ -36,15 +37,17 @@ class PciFacts:
 
 
 def collect(source: FactSource) -> PciFacts:
-    """Enumerate PCI devices (pyudev live, the sysfs mirror in snapshots)."""
+    """Enumerate PCI devices (pyudev live, the sysfs mirror in snapshots).
+
+    :raises CannotCheck: when they cannot be listed, or a device's attributes cannot be read
+    """
     raw = source.pci_devices()
     devices = []
     for dev in raw:
         try:
             devices.append(sysfs_pci.parse(dev))
         except ParseError as err:
-            err.origin = source.where(dev.sys_path)
-            raise
+            raise CannotCheck(broken_input(err, source.where(dev.sys_path)), broken=True) from None
     backend = getattr(source, "pci_backend", "")
     origin = source.where(PCI_BUS_DIR) + (f" via {backend}" if backend else "")
     return PciFacts(tuple(devices), origin)

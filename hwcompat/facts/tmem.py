@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwcompat.errors import FactUnavailable
+from hwcompat.errors import CannotCheck
 from hwcompat.facts import Unknown, read
 from hwcompat.sources.base import FactSource
 
@@ -28,7 +28,7 @@ def collect(source: FactSource) -> TmemFacts:
     params: dict[str, str] | Unknown | None
     try:
         names = source.list_dir(PARAMS)
-    except FactUnavailable as err:
+    except CannotCheck as err:
         params = Unknown(err.reason)
     else:
         params = None

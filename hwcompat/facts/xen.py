@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwcompat.facts import Unknown, parse_with_origin, read, run_command
+from hwcompat.facts import Unknown, known, parsed, read, run_command, then
 from hwcompat.matchers import version_tuple
-from hwcompat.parsers import xentop_batch, xl_info, xl_list, xl_tmem_list
+from hwcompat.parsers import cmdline, xentop_batch, xl_info, xl_list, xl_tmem_list
+from hwcompat.parsers.cmdline import CmdlineParam
 from hwcompat.parsers.xl_list import XlDomain
 from hwcompat.parsers.xl_tmem_list import TmemEntry
 from hwcompat.sources.base import FactSource
@@ -25,27 +26,30 @@ XENTOP = ("xentop", "-b", "-i", "1", "-f")
 
 @dataclass(frozen=True, slots=True)
 class XenFacts:
-    """What Xen looks like from this kernel. ``role`` is dom0, domU or none; ``how`` says why."""
+    """What Xen looks like from this kernel. ``role`` is dom0, domU or none; ``how`` says why.
+
+    ``cmdline`` is the running hypervisor's command line (``xen_commandline`` of ``xl info``),
+    already split into parameters.
+    """
 
     role: str | Unknown
     how: str
     version: str | Unknown
     info: dict[str, str] | Unknown
+    cmdline: tuple[CmdlineParam, ...] | Unknown
     domains: tuple[XlDomain, ...] | Unknown
     maxmem_kb: dict[str, int | None] | Unknown
     tmem: tuple[TmemEntry, ...] | Unknown
     origin: str
 
-    @property
-    def commandline(self) -> str | Unknown:
-        """The running hypervisor's command line (``xen_commandline`` of ``xl info``)."""
-        if isinstance(self.info, Unknown):
-            return self.info
-        return self.info.get("xen_commandline", Unknown("xl info has no xen_commandline line"))
-
     def version_tuple(self) -> tuple[int, ...] | None:
         """The hypervisor version as numbers, if known."""
         return version_tuple(self.version) if isinstance(self.version, str) else None
+
+    def dom0_mb(self) -> int:
+        """Dom0's memory in MB (``xl list``). Raises CannotCheck."""
+        dom0 = next((d for d in known(self.domains) if d.domid == 0), None)
+        return dom0.mem_mb if dom0 else known(Unknown("xl list shows no domain 0"))
 
 
 def _role(source: FactSource) -> tuple[str | Unknown, str]:
@@ -77,27 +81,24 @@ def _sys_version(source: FactSource) -> str | Unknown:
 def collect(source: FactSource) -> XenFacts:
     """Find out whether and how this kernel runs under Xen; in Dom0, ask xl."""
     role, how = _role(source)
-    no = Unknown("only a Xen Dom0 can see this") if role != "dom0" else None
     version: str | Unknown = _sys_version(source) if role in ("dom0", "domU") else Unknown(how)
-    info: dict[str, str] | Unknown = no or Unknown("")
-    domains: tuple[XlDomain, ...] | Unknown = no or Unknown("")
-    maxmem: dict[str, int | None] | Unknown = no or Unknown("")
-    tmem: tuple[TmemEntry, ...] | Unknown = no or Unknown("")
-    if role == "dom0":
-        text = run_command(source, list(XL_INFO))
-        info = text if isinstance(text, Unknown) else {f.key: f.value for f in parse_with_origin(xl_info.parse, text, "xl info")}
-        if isinstance(version, Unknown) and isinstance(info, dict) and "xen_major" in info:
-            version = f"{info['xen_major']}.{info['xen_minor']}{info.get('xen_extra', '')}"
-        text = run_command(source, list(XL_LIST))
-        domains = text if isinstance(text, Unknown) else tuple(parse_with_origin(xl_list.parse, text, "xl list"))
-        text = run_command(source, list(XENTOP))
-        maxmem = text if isinstance(text, Unknown) else {
-            d.name: d.maxmem_kb for d in parse_with_origin(xentop_batch.parse, text, " ".join(XENTOP))}
-        v = version_tuple(version) if isinstance(version, str) else None
-        if v is not None and v >= (4, 13):
-            # xl has no tmem sub-commands any more; never run what cannot exist
-            tmem = Unknown(f"Xen {version} has no tmem (removed in Xen 4.13)")
-        else:
-            text = run_command(source, list(XL_TMEM_LIST))
-            tmem = text if isinstance(text, Unknown) else tuple(parse_with_origin(xl_tmem_list.parse, text, "xl tmem-list -a"))
-    return XenFacts(role, how, version, info, domains, maxmem, tmem, source.where(HYPERVISOR))
+    if role != "dom0":
+        no = Unknown("only a Xen Dom0 can see this")
+        return XenFacts(role, how, version, no, no, no, no, no, source.where(HYPERVISOR))
+    fields = parsed(xl_info.parse, run_command(source, XL_INFO), "xl info")
+    info = then(fields, lambda fs: {f.key: f.value for f in fs})
+    if isinstance(version, Unknown) and isinstance(info, dict) and "xen_major" in info:
+        version = f"{info['xen_major']}.{info['xen_minor']}{info.get('xen_extra', '')}"
+    line = then(info, lambda i: i.get("xen_commandline", Unknown("xl info has no xen_commandline line")))
+    params = then(parsed(cmdline.parse, line, "xl info xen_commandline"), tuple)
+    domains = then(parsed(xl_list.parse, run_command(source, XL_LIST), "xl list"), tuple)
+    rows = parsed(xentop_batch.parse, run_command(source, XENTOP), " ".join(XENTOP))
+    maxmem = then(rows, lambda rs: {d.name: d.maxmem_kb for d in rs})
+    v = version_tuple(version) if isinstance(version, str) else None
+    tmem: tuple[TmemEntry, ...] | Unknown
+    if v is not None and v >= (4, 13):
+        # xl has no tmem sub-commands any more; never run what cannot exist
+        tmem = Unknown(f"Xen {version} has no tmem (removed in Xen 4.13)")
+    else:
+        tmem = then(parsed(xl_tmem_list.parse, run_command(source, XL_TMEM_LIST), "xl tmem-list -a"), tuple)
+    return XenFacts(role, how, version, info, params, domains, maxmem, tmem, source.where(HYPERVISOR))

@@ -5,7 +5,7 @@ last component and the attribute texts as the kernel prints them::
 
     sys_path: /sys/devices/pci0000:00/0000:00:1c.3/0000:03:00.0
     vendor: 0x8086   device: 0x1533   class: 0x020000   revision: 0x03
-    subsystem_vendor: 0x15d9   subsystem_device: 0x1533   driver: igb
+    subsystem_vendor: 0x15d9   subsystem_device: 0x1533   numa_node: -1   driver: igb
 
 Record (:class:`PciDevice`)::
 
@@ -14,6 +14,7 @@ Record (:class:`PciDevice`)::
     subsystem_vendor, subsystem_device: str | None
     class_code: str         # "020000": class, subclass, prog-if
     revision: str | None    # "03"
+    numa_node: int | None   # the NUMA node it is attached to; None without NUMA (the kernel prints -1) or the file
     driver: str | None      # sysfs driver name (not the module name)
     parent: str | None      # slot of the PCI bridge it sits behind; None on a root bus
     sys_path: str
@@ -45,6 +46,7 @@ class PciDevice:
     subsystem_device: str | None
     class_code: str
     revision: str | None
+    numa_node: int | None
     driver: str | None
     parent: str | None
     sys_path: str
@@ -70,6 +72,17 @@ def _hex(attrs: dict[str, str | None], name: str, digits: int, dev: UdevDevice, 
     return f"{value:0{digits}x}"
 
 
+def _node(attrs: dict[str, str | None], dev: UdevDevice) -> int | None:
+    raw = attrs.get("numa_node")
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParseError(NAME, 0, f"{dev.sys_path}/numa_node: {raw}", "numa_node is not a number") from None
+    return value if value >= 0 else None
+
+
 def parse(dev: UdevDevice) -> PciDevice:
     """Turn one device's raw sysfs attributes into a PciDevice."""
     attrs = dict(dev.attributes)
@@ -83,6 +96,7 @@ def parse(dev: UdevDevice) -> PciDevice:
         subsystem_device=_hex(attrs, "subsystem_device", 4, dev, False),
         class_code=_hex(attrs, "class", 6, dev, True) or "",
         revision=_hex(attrs, "revision", 2, dev, False),
+        numa_node=_node(attrs, dev),
         driver=dev.driver,
         parent=parent if _BDF.match(parent) else None,
         sys_path=dev.sys_path,

@@ -16,12 +16,13 @@ from typing import Any
 
 import yaml
 
+from hwcompat import suite_root
 from hwcompat.errors import ProfileError
 from hwcompat.matchers import MATCHER_KEYS, Origin
 from hwcompat.profile.model import Origins, Profile, build
 from hwcompat.profile.model import Path as KeyPath
 
-PROFILES_DIR = Path(__file__).resolve().parent.parent.parent / "profiles"
+PROFILES_DIR = suite_root() / "profiles"
 SCHEMA_PATH = Path(__file__).resolve().parent / "profile.schema.json"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from hwcompat.matchers import Matcher, Origin, from_data
 
@@ -15,37 +15,73 @@ ModuleState = Literal["loaded", "available", "not_loaded", "absent", "listed", "
 Path = tuple[str | int, ...]
 Origins = Mapping[Path, Origin]
 
-CPU_FIELDS = ("vendor_id", "model_name", "family", "model", "stepping", "microcode", "cache_size_kb", "logical_cpus")
-DMI_FIELDS = ("board_vendor", "board_name", "board_version", "bios_vendor", "bios_version", "bios_date", "sys_vendor", "product_name")
-MEMORY_FIELDS = ("total_mb",)
-XEN_FIELDS = ("role", "version", "dom0_memory_mb", "guest_memory_overcommit")
-PCI_PROPERTIES = ("driver", "subsystem", "class", "revision", "behind")
+#: keys of a PCI device entry that are not properties compared with the device
+PCI_ENTRY_KEYS = ("title", "optional", "count")
+
+
+class Expectation(Protocol):
+    """What every expectation offers the plan and the reports."""
+
+    @property
+    def key(self) -> str:
+        """The item's id inside brackets: ``avx2``, ``8086:153a@00:19.0``, ``hma:route_noexec``."""
+        ...
+
+    @property
+    def origin(self) -> Origin:
+        """The profile file:line it was written at."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """A name for people, when the profile gives one."""
+        ...
+
+    def describe(self) -> str:
+        """The expectation in words (``profiles show``, reports)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
 class FieldExpectation:
-    """One scalar property (``cpu.model_name``, ``dmi.board_name``, ``kernel.release``)."""
+    """One scalar property (``cpu.model_name``, ``dmi.board_name``, ``kernel.release``, ``kernel.config.X``)."""
 
     field: str
     matcher: Matcher
+    title: str = ""
+
+    @property
+    def key(self) -> str:
+        """The field name."""
+        return self.field
+
+    @property
+    def origin(self) -> Origin:
+        """Where the matcher was written."""
+        return self.matcher.origin
+
+    def describe(self) -> str:
+        """The matcher in words."""
+        return self.matcher.describe()
 
 
 @dataclass(frozen=True, slots=True)
-class FlagExpectation:
-    """A CPU flag that is required, forbidden or deliberately ignored."""
-
-    flag: str
-    state: FlagState
-    origin: Origin
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleExpectation:
-    """A kernel module's expected state."""
+class StateExpectation:
+    """A named thing in a named state: a CPU flag (required, forbidden) or a kernel module (loaded, listed, ...)."""
 
     name: str
-    state: ModuleState
+    state: str
     origin: Origin
+    title: str = ""
+
+    @property
+    def key(self) -> str:
+        """The flag or module name."""
+        return self.name
+
+    def describe(self) -> str:
+        """The state."""
+        return self.state
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +92,16 @@ class ParamExpectation:
     state: ParamState
     matcher: Matcher | None
     origin: Origin
+    title: str = ""
+
+    @property
+    def key(self) -> str:
+        """The parameter name."""
+        return self.name
+
+    def describe(self) -> str:
+        """``present``, ``absent`` or the value's matcher in words."""
+        return self.matcher.describe() if self.matcher else self.state
 
     def to_data(self) -> object:
         """The YAML form."""
@@ -66,19 +112,29 @@ class ParamExpectation:
 class NetExpectation:
     """One network expectation, as written in the profile.
 
-    ``kind`` names the subsection, ``key`` the entry, ``spec`` its fields (plain, already
+    ``kind`` names the subsection, ``name`` the entry, ``spec`` its fields (plain, already
     schema-checked data), ``prop`` the one property of an openvpn entry.
     """
 
     kind: str
-    key: str
+    name: str
     spec: tuple[tuple[str, object], ...]
     origin: Origin
     prop: str = ""
+    title: str = ""
+
+    @property
+    def key(self) -> str:
+        """``name``, or ``name:prop`` for one property of an OpenVPN config."""
+        return f"{self.name}:{self.prop}" if self.prop else self.name
 
     def get(self, name: str, default: object = None) -> object:
         """A field of the entry."""
         return dict(self.spec).get(name, default)
+
+    def describe(self) -> str:
+        """The entry's fields."""
+        return ", ".join(f"{k}={v}" for k, v in self.spec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +144,25 @@ class TmemItem:
     role: str
     name: str
     origin: Origin
+    title: str = ""
+
+    @property
+    def key(self) -> str:
+        """The checked thing's name (the role itself for ``supported``)."""
+        return self.name
+
+    def describe(self) -> str:
+        """The role."""
+        return f"tmem {self.role} role"
 
 
 @dataclass(frozen=True, slots=True)
 class PciExpectation:
-    """A PCI device keyed by ``vendor:device[@slot]``, with the properties the profile sets."""
+    """A PCI device keyed by ``vendor:device[@slot]``, with the properties the profile sets.
+
+    ``props`` pairs a property name (a key of the profile entry: ``driver``, ``class``,
+    ``behind``...) with its matcher, in profile order.
+    """
 
     key: str
     id: str
@@ -100,25 +170,33 @@ class PciExpectation:
     title: str
     optional: bool
     count: Matcher | None
-    driver: Matcher | None
-    subsystem: Matcher | None
-    class_code: Matcher | None
-    revision: Matcher | None
-    behind: Matcher | None
+    props: tuple[tuple[str, Matcher], ...]
     origin: Origin
 
     def prop(self, name: str) -> Matcher | None:
-        """A property matcher by its profile key (``class`` maps to ``class_code``)."""
-        return getattr(self, "class_code" if name == "class" else name)  # type: ignore[no-any-return]
+        """A property matcher by its profile key."""
+        return dict(self.props).get(name)
+
+    def describe(self) -> str:
+        """Presence and properties in words; a property written in another file than the entry names its file:line."""
+        presence = "optional" if self.optional else self.count.describe() if self.count else "present"
+        return "; ".join([presence] + [f"{name} {m.describe()}" + (f" ({m.origin})" if m.origin.file != self.origin.file else "")
+                                       for name, m in self.props])
 
 
 @dataclass(frozen=True, slots=True)
 class PciSection:
-    """The pci section: devices and the policy for devices not named."""
+    """The pci section: devices and the policy for devices not named (the ``unlisted_devices`` item)."""
 
     devices: tuple[PciExpectation, ...]
     unlisted: str
-    unlisted_origin: Origin
+    origin: Origin
+    key: str = "unlisted_devices"
+    title: str = ""
+
+    def describe(self) -> str:
+        """The policy."""
+        return self.unlisted
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,70 +211,22 @@ class Profile:
     memory: tuple[FieldExpectation, ...] = ()
     pci: PciSection | None = None
     cpu: tuple[FieldExpectation, ...] = ()
-    cpu_flags: tuple[FlagExpectation, ...] = ()
+    cpu_flags: tuple[StateExpectation, ...] = ()
     kernel_release: tuple[FieldExpectation, ...] = ()
-    kernel_modules: tuple[ModuleExpectation, ...] = ()
+    kernel_modules: tuple[StateExpectation, ...] = ()
     kernel_config: tuple[FieldExpectation, ...] = ()
     kernel_cmdline: tuple[ParamExpectation, ...] = ()
-    kernel_boot_modules: tuple[ModuleExpectation, ...] = ()
+    kernel_boot_modules: tuple[StateExpectation, ...] = ()
     xen: tuple[FieldExpectation, ...] = ()
     xen_cmdline: tuple[ParamExpectation, ...] = ()
     tmem: tuple[FieldExpectation, ...] = ()
     network: tuple[NetExpectation, ...] = ()
-    network_data: tuple[tuple[str, object], ...] = ()
+    data: Mapping[str, object] = field(default_factory=dict)
     sections: frozenset[str] = field(default_factory=frozenset)
 
     def to_data(self) -> dict[str, object]:
         """The profile as plain data (what ``dump`` writes), without ``extends``: it is resolved."""
-        data: dict[str, object] = {"name": self.name}
-        if self.description:
-            data["description"] = self.description
-        if self.dmi:
-            data["dmi"] = {e.field: e.matcher.to_data() for e in self.dmi}
-        if self.memory:
-            data["memory"] = {e.field: e.matcher.to_data() for e in self.memory}
-        if self.pci is not None:
-            devices: dict[str, object] = {}
-            for d in self.pci.devices:
-                entry: dict[str, object] = {}
-                if d.title:
-                    entry["title"] = d.title
-                if d.optional:
-                    entry["optional"] = True
-                if d.count is not None:
-                    entry["count"] = d.count.to_data()
-                for prop in PCI_PROPERTIES:
-                    m = d.prop(prop)
-                    if m is not None:
-                        entry[prop] = m.to_data()
-                devices[d.key] = entry
-            data["pci"] = {"unlisted_devices": self.pci.unlisted, "devices": devices}
-        if self.cpu or self.cpu_flags:
-            cpu: dict[str, object] = {e.field: e.matcher.to_data() for e in self.cpu}
-            if self.cpu_flags:
-                cpu["flags"] = {f.flag: f.state for f in self.cpu_flags}
-            data["cpu"] = cpu
-        kernel: dict[str, object] = {e.field: e.matcher.to_data() for e in self.kernel_release}
-        if self.kernel_modules:
-            kernel["modules"] = {m.name: m.state for m in self.kernel_modules}
-        if self.kernel_config:
-            kernel["config"] = {e.field: e.matcher.to_data() for e in self.kernel_config}
-        if self.kernel_cmdline:
-            kernel["cmdline"] = {p.name: p.to_data() for p in self.kernel_cmdline}
-        if self.kernel_boot_modules:
-            kernel["boot_modules"] = {m.name: m.state for m in self.kernel_boot_modules}
-        if kernel:
-            data["kernel"] = kernel
-        xen: dict[str, object] = {e.field: e.matcher.to_data() for e in self.xen}
-        if self.xen_cmdline:
-            xen["cmdline"] = {p.name: p.to_data() for p in self.xen_cmdline}
-        if xen:
-            data["xen"] = xen
-        if self.tmem:
-            data["tmem"] = {e.field: e.matcher.to_data() for e in self.tmem}
-        if self.network_data:
-            data["network"] = dict(self.network_data)
-        return data
+        return {k: v for k, v in self.data.items() if k != "extends"}
 
 
 def normalize_slot(text: str) -> str:
@@ -212,13 +242,15 @@ def _matcher(value: object, origins: Origins, path: Path) -> Matcher:
         raise
 
 
-def _fields(section: str, names: tuple[str, ...], data: Mapping[str, object], origins: Origins) -> tuple[FieldExpectation, ...]:
-    out = []
-    for name in names:
-        if name in data:
-            m = _matcher(data[name], origins, (section, name))
-            out.append(FieldExpectation(name, _normalize(section, name, m)))
-    return tuple(out)
+def _fields(section: str, data: Mapping[str, object], origins: Origins, skip: tuple[str, ...] = ()) -> tuple[FieldExpectation, ...]:
+    """One FieldExpectation per key of a section (the schema says which keys exist), in profile order."""
+    return tuple(FieldExpectation(name, _matcher(value, origins, (section, name))) for name, value in data.items() if name not in skip)
+
+
+def _states(section: str, sub: str, data: Mapping[str, object], origins: Origins) -> tuple[StateExpectation, ...]:
+    entries = data.get(sub) or {}
+    assert isinstance(entries, dict)
+    return tuple(StateExpectation(name, str(state), origins[(section, sub, name)]) for name, state in entries.items())
 
 
 def _normalize(section: str, name: str, m: Matcher) -> Matcher:
@@ -272,6 +304,54 @@ def _check_addresses(net: Mapping[str, object]) -> None:
                 check(("network", "routes", table, dst, "via"), spec["via"], address, "gateway")
 
 
+def _pci(raw: Mapping[str, object], origins: Origins) -> PciSection:
+    devices = []
+    for key, entry in (raw.get("devices") or {}).items():  # type: ignore[attr-defined]
+        path: Path = ("pci", "devices", key)
+        ident, _, slot = key.partition("@")
+        props = tuple((name, _normalize("pci", name, _matcher(value, origins, (*path, name))))
+                      for name, value in entry.items() if name not in PCI_ENTRY_KEYS)
+        devices.append(PciExpectation(
+            key=key, id=ident, slot=normalize_slot(slot) if slot else None, title=str(entry.get("title", "")),
+            optional=bool(entry.get("optional", False)), count=_matcher(entry["count"], origins, (*path, "count")) if "count" in entry else None,
+            props=props, origin=origins[path],
+        ))
+    unlisted = str(raw.get("unlisted_devices", "ignore"))
+    return PciSection(tuple(devices), unlisted, origins.get(("pci", "unlisted_devices"), origins[("pci",)]))
+
+
+def _params(section: str, data: Mapping[str, object], origins: Origins) -> tuple[ParamExpectation, ...]:
+    out = []
+    for name, value in (data.get("cmdline") or {}).items():  # type: ignore[attr-defined]
+        path: Path = (section, "cmdline", name)
+        if isinstance(value, dict):
+            out.append(ParamExpectation(name, "value", _matcher(value["value"], origins, (*path, "value")), origins[path]))
+        else:
+            out.append(ParamExpectation(name, value, None, origins[path]))
+    return tuple(out)
+
+
+def _network(net: Mapping[str, object], origins: Origins) -> tuple[NetExpectation, ...]:
+    _check_addresses(net)
+    out = []
+    for kind in ("interfaces", "rules", "routes", "rp_filter", "nat", "openvpn", "paths", "no_leak"):
+        for key, spec in (net.get(kind) or {}).items():  # type: ignore[attr-defined]
+            origin = origins[("network", kind, key)]
+            if kind == "routes":
+                for dst, route in spec.items():
+                    out.append(NetExpectation(kind, f"{key}/{dst}", tuple(route.items()), origins[("network", kind, key, dst)]))
+            elif kind == "openvpn":
+                for item, value in spec.items():
+                    out.append(NetExpectation(kind, str(key), ((item, value),), origins[("network", kind, key, item)], item))
+            elif isinstance(spec, dict):
+                out.append(NetExpectation(kind, str(key), tuple(spec.items()), origin))
+            else:
+                out.append(NetExpectation(kind, str(key), (("want", spec),), origin))
+    if "forwarding" in net:
+        out.append(NetExpectation("forwarding", "ip_forward", (("want", net["forwarding"]),), origins[("network", "forwarding")]))
+    return tuple(out)
+
+
 def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[str, ...]) -> Profile:
     """Build a Profile from schema-valid, merged data and the origin of every key.
 
@@ -282,97 +362,27 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
         assert isinstance(value, dict)
         return value
 
-    pci = None
-    if "pci" in data:
-        raw = section("pci")
-        devices = []
-        for key, entry in (raw.get("devices") or {}).items():  # type: ignore[attr-defined]
-            path: Path = ("pci", "devices", key)
-            ident, _, slot = key.partition("@")
-
-            def prop(name: str, path: Path = path, entry: Mapping[str, object] = entry) -> Matcher | None:
-                if name not in entry:
-                    return None
-                return _normalize("pci", name, _matcher(entry[name], origins, (*path, name)))
-
-            devices.append(PciExpectation(
-                key=key, id=ident, slot=normalize_slot(slot) if slot else None,
-                title=str(entry.get("title", "")), optional=bool(entry.get("optional", False)),
-                count=prop("count"), driver=prop("driver"), subsystem=prop("subsystem"),
-                class_code=prop("class"), revision=prop("revision"), behind=prop("behind"),
-                origin=origins[path],
-            ))
-        unlisted = str(raw.get("unlisted_devices", "ignore"))
-        pci = PciSection(tuple(devices), unlisted, origins.get(("pci", "unlisted_devices"), origins[("pci",)]))
-
-    cpu = section("cpu")
-    flags = tuple(
-        FlagExpectation(name, state, origins[("cpu", "flags", name)])
-        for name, state in (cpu.get("flags") or {}).items()  # type: ignore[attr-defined]
-    )
-    kernel = section("kernel")
-    modules = tuple(
-        ModuleExpectation(name, state, origins[("kernel", "modules", name)])
-        for name, state in (kernel.get("modules") or {}).items()  # type: ignore[attr-defined]
-    )
-    def params(section: str) -> tuple[ParamExpectation, ...]:
-        out = []
-        for name, value in (section_data(section).get("cmdline") or {}).items():  # type: ignore[attr-defined]
-            path: Path = (section, "cmdline", name)
-            if isinstance(value, dict):
-                out.append(ParamExpectation(name, "value", _matcher(value["value"], origins, (*path, "value")), origins[path]))
-            else:
-                out.append(ParamExpectation(name, value, None, origins[path]))
-        return tuple(out)
-
-    def section_data(name: str) -> Mapping[str, object]:
-        return section(name)
-
-    config = tuple(
-        FieldExpectation(name, _matcher(value, origins, ("kernel", "config", name)))
-        for name, value in (kernel.get("config") or {}).items()  # type: ignore[attr-defined]
-    )
-    boot_modules = tuple(
-        ModuleExpectation(name, state, origins[("kernel", "boot_modules", name)])
-        for name, state in (kernel.get("boot_modules") or {}).items()  # type: ignore[attr-defined]
-    )
-    network = []
-    net = section("network")
-    _check_addresses(net)
-    for kind in ("interfaces", "rules", "routes", "rp_filter", "nat", "openvpn", "paths", "no_leak"):
-        for key, spec in (net.get(kind) or {}).items():  # type: ignore[attr-defined]
-            origin = origins[("network", kind, key)]
-            if kind == "routes":
-                for dst, route in spec.items():
-                    network.append(NetExpectation(kind, f"{key}/{dst}", tuple(route.items()), origins[("network", kind, key, dst)]))
-            elif kind == "openvpn":
-                for item, value in spec.items():
-                    network.append(NetExpectation(kind, str(key), ((item, value),), origins[("network", kind, key, item)], item))
-            elif isinstance(spec, dict):
-                network.append(NetExpectation(kind, str(key), tuple(spec.items()), origin))
-            else:
-                network.append(NetExpectation(kind, str(key), (("want", spec),), origin))
-    if "forwarding" in net:
-        network.append(NetExpectation("forwarding", "ip_forward", (("want", net["forwarding"]),), origins[("network", "forwarding")]))
+    kernel, xen = section("kernel"), section("xen")
     return Profile(
         name=str(data["name"]),
         description=str(data.get("description", "")),
         file=file,
         chain=chain,
-        dmi=_fields("dmi", DMI_FIELDS, section("dmi"), origins),
-        memory=_fields("memory", MEMORY_FIELDS, section("memory"), origins),
-        pci=pci,
-        cpu=_fields("cpu", CPU_FIELDS, cpu, origins),
-        cpu_flags=flags,
-        kernel_release=_fields("kernel", ("release",), kernel, origins),
-        kernel_modules=modules,
-        kernel_config=config,
-        kernel_cmdline=params("kernel"),
-        kernel_boot_modules=boot_modules,
-        xen=_fields("xen", XEN_FIELDS, section("xen"), origins),
-        xen_cmdline=params("xen"),
-        tmem=_fields("tmem", ("role",), section("tmem"), origins),
-        network=tuple(network),
-        network_data=tuple(net.items()),
+        dmi=_fields("dmi", section("dmi"), origins),
+        memory=_fields("memory", section("memory"), origins),
+        pci=_pci(section("pci"), origins) if "pci" in data else None,
+        cpu=_fields("cpu", section("cpu"), origins, skip=("flags",)),
+        cpu_flags=_states("cpu", "flags", section("cpu"), origins),
+        kernel_release=_fields("kernel", {k: v for k, v in kernel.items() if k == "release"}, origins),
+        kernel_modules=_states("kernel", "modules", kernel, origins),
+        kernel_config=tuple(FieldExpectation(name, _matcher(value, origins, ("kernel", "config", name)))
+                            for name, value in (kernel.get("config") or {}).items()),  # type: ignore[attr-defined]
+        kernel_cmdline=_params("kernel", kernel, origins),
+        kernel_boot_modules=_states("kernel", "boot_modules", kernel, origins),
+        xen=_fields("xen", xen, origins, skip=("cmdline",)),
+        xen_cmdline=_params("xen", xen, origins),
+        tmem=_fields("tmem", section("tmem"), origins),
+        network=_network(section("network"), origins),
+        data=data,
         sections=frozenset(k for k in ("dmi", "memory", "pci", "cpu", "kernel", "xen", "tmem", "network") if k in data),
     )

@@ -1,7 +1,7 @@
 """The FactSource protocol and the plain records every source returns.
 
 A source answers questions about one machine. Absent and unreadable are different answers:
-``None`` means "looked, it does not exist"; :class:`~hwcompat.errors.FactUnavailable` means
+``None`` means "looked, it does not exist"; :class:`~hwcompat.errors.CannotCheck` means
 "could not look" (not recorded in the snapshot, permission denied, timed out).
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 #: sysfs attributes of a PCI device that hwcompat reads (live through pyudev, offline from the mirror)
-PCI_ATTRIBUTES = ("vendor", "device", "class", "subsystem_vendor", "subsystem_device", "revision")
+PCI_ATTRIBUTES = ("vendor", "device", "class", "subsystem_vendor", "subsystem_device", "revision", "numa_node")
 PCI_BUS_DIR = "/sys/bus/pci/devices"
 
 
@@ -54,31 +54,31 @@ class FactSource(Protocol):
     location: str
 
     def read_text(self, path: str) -> str | None:
-        """Content of a file, or None when it does not exist. Raises FactUnavailable."""
+        """Content of a file, or None when it does not exist. Raises CannotCheck."""
         ...
 
     def read_bytes(self, path: str) -> bytes | None:
-        """Raw content of a file (``/proc/config.gz``), or None when it does not exist. Raises FactUnavailable."""
+        """Raw content of a file (``/proc/config.gz``), or None when it does not exist. Raises CannotCheck."""
         ...
 
     def read_link(self, path: str) -> str | None:
-        """Target of a symlink as stored, or None when it does not exist. Raises FactUnavailable."""
+        """Target of a symlink as stored, or None when it does not exist. Raises CannotCheck."""
         ...
 
     def list_dir(self, path: str) -> list[str] | None:
-        """Sorted entry names of a directory, or None when it does not exist. Raises FactUnavailable."""
+        """Sorted entry names of a directory, or None when it does not exist. Raises CannotCheck."""
         ...
 
     def run(self, argv: Sequence[str]) -> CommandOutput:
-        """Run (or replay) a command once per run. Raises FactUnavailable when not recorded."""
+        """Run (or replay) a command once per run. Raises CannotCheck when not recorded."""
         ...
 
     def stat(self, path: str) -> FileStat | None:
-        """A file's metadata, or None when it does not exist. Raises FactUnavailable."""
+        """A file's metadata, or None when it does not exist. Raises CannotCheck."""
         ...
 
     def pci_devices(self) -> list[UdevDevice]:
-        """Every PCI device, sorted by sys_path. Raises FactUnavailable."""
+        """Every PCI device, sorted by sys_path. Raises CannotCheck."""
         ...
 
     def where(self, path: str) -> str:

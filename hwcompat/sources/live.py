@@ -13,16 +13,16 @@ import stat as stat_mod
 import subprocess
 from collections.abc import Sequence
 
-from hwcompat.errors import FactUnavailable
+from hwcompat.errors import CannotCheck
 from hwcompat.sources.base import PCI_ATTRIBUTES, CommandOutput, FileStat, UdevDevice, walk_pci_sysfs
 
 COMMAND_TIMEOUT_S = 30
 
 
-def _unavailable(path: str, err: OSError) -> FactUnavailable:
+def _unavailable(path: str, err: OSError) -> CannotCheck:
     if isinstance(err, PermissionError):
-        return FactUnavailable(f"cannot read {path}: permission denied (needs root)")
-    return FactUnavailable(f"cannot read {path}: {err.strerror or err}")
+        return CannotCheck(f"cannot read {path}: permission denied (needs root)")
+    return CannotCheck(f"cannot read {path}: {err.strerror or err}")
 
 
 class LiveSource:
@@ -40,7 +40,7 @@ class LiveSource:
         return f"live {path}"
 
     def read_bytes(self, path: str) -> bytes | None:
-        """Read a file; None when missing; FactUnavailable when it cannot be read."""
+        """Read a file; None when missing; CannotCheck when it cannot be read."""
         try:
             with open(path, "rb") as fh:
                 return fh.read()
@@ -55,7 +55,7 @@ class LiveSource:
         return None if data is None else data.decode("utf-8", errors="replace")
 
     def read_link(self, path: str) -> str | None:
-        """Read a symlink; None when missing; FactUnavailable when it is not a link."""
+        """Read a symlink; None when missing; CannotCheck when it is not a link."""
         try:
             return os.readlink(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -98,9 +98,9 @@ class LiveSource:
                     stdin=subprocess.DEVNULL,
                 )
             except subprocess.TimeoutExpired:
-                raise FactUnavailable(f"`{' '.join(key)}` did not finish in {COMMAND_TIMEOUT_S}s") from None
+                raise CannotCheck(f"`{' '.join(key)}` did not finish in {COMMAND_TIMEOUT_S}s") from None
             except OSError as err:
-                raise FactUnavailable(f"cannot run `{' '.join(key)}`: {err.strerror or err}") from None
+                raise CannotCheck(f"cannot run `{' '.join(key)}`: {err.strerror or err}") from None
             out = CommandOutput(
                 key,
                 proc.stdout.decode("utf-8", errors="replace"),

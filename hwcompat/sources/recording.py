@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hwcompat import __version__
-from hwcompat.errors import FactUnavailable, SnapshotError
+from hwcompat.errors import CannotCheck, SnapshotError
 from hwcompat.sources.base import CommandOutput, FactSource, FileStat, UdevDevice, walk_pci_sysfs
 from hwcompat.sources.snapshot import FORMAT, command_slug
 
@@ -79,7 +79,7 @@ class RecordingSource:
             child = posixpath.join(path, name)
             try:
                 st = self.inner.stat(child)
-            except FactUnavailable:
+            except CannotCheck:
                 continue
             if st is not None and st.type == "link":
                 target = self.inner.read_link(child)

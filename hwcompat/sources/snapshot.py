@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hwcompat.errors import FactUnavailable, SnapshotError
+from hwcompat.errors import CannotCheck, SnapshotError
 from hwcompat.sources.base import CommandOutput, FileStat, UdevDevice, walk_pci_sysfs
 
 FORMAT = "hwcompat-snapshot/1"
@@ -222,17 +222,17 @@ class SnapshotSource:
 
     def _missing(self, path: str) -> None:
         if not self._is_recorded(path):
-            raise FactUnavailable(f"{path} is not recorded in snapshot {self.location}")
+            raise CannotCheck(f"{path} is not recorded in snapshot {self.location}")
 
     def read_bytes(self, path: str) -> bytes | None:
-        """A recorded file's content; None if recorded as absent; FactUnavailable if not recorded."""
+        """A recorded file's content; None if recorded as absent; CannotCheck if not recorded."""
         found = self._resolve(path, follow_last=True)
         if found is None:
             self._missing(path)
             return None
         rel, node = found
         if node.kind != "file":
-            raise FactUnavailable(f"{path} is recorded as a {node.kind}, not a file, in snapshot {self.location}")
+            raise CannotCheck(f"{path} is recorded as a {node.kind}, not a file, in snapshot {self.location}")
         return self._tree.read(rel)
 
     def read_text(self, path: str) -> str | None:
@@ -247,7 +247,7 @@ class SnapshotSource:
             self._missing(path)
             return None
         if found[1].kind != "link":
-            raise FactUnavailable(f"{path} is recorded as a {found[1].kind}, not a link, in snapshot {self.location}")
+            raise CannotCheck(f"{path} is recorded as a {found[1].kind}, not a link, in snapshot {self.location}")
         return found[1].target
 
     def list_dir(self, path: str) -> list[str] | None:
@@ -257,7 +257,7 @@ class SnapshotSource:
             self._missing(path)
             return None
         if found[1].kind != "dir":
-            raise FactUnavailable(f"{path} is recorded as a {found[1].kind}, not a directory, in snapshot {self.location}")
+            raise CannotCheck(f"{path} is recorded as a {found[1].kind}, not a directory, in snapshot {self.location}")
         return self._tree.children(found[0])
 
     def stat(self, path: str) -> FileStat | None:
@@ -272,7 +272,7 @@ class SnapshotSource:
         """Replay a recorded command."""
         cmd = self._commands.get(tuple(argv))
         if cmd is None:
-            raise FactUnavailable(f"`{' '.join(argv)}` is not recorded in snapshot {self.location}")
+            raise CannotCheck(f"`{' '.join(argv)}` is not recorded in snapshot {self.location}")
         stdout = None if cmd["stdout"] is None else self._tree.read(posixpath.normpath(cmd["stdout"])).decode("utf-8", "replace")
         return CommandOutput(tuple(argv), stdout, int(cmd["exit"]), str(cmd.get("stderr", "")))
 

@@ -92,19 +92,19 @@ def test_guarded_gateway_passes_live_and_stays_guarded_without_the_tunnel(tmp_pa
         assert failed(run_suite(ns, tmp_path)) == {}
         netns.run(ns, "ip", "link", "del", "tun-hma")
         msg = failed(run_suite(ns, tmp_path))
-        assert "test_net_no_leak[vlan-internet]" not in msg
-        assert "dropped" in msg["test_net_path[vlan-to-internet]"] and "the kernel" in msg["test_net_path[vlan-to-internet]"]
+        assert "test_network_no_leak[vlan-internet]" not in msg
+        assert "dropped" in msg["test_network_path[vlan-to-internet]"] and "the kernel" in msg["test_network_path[vlan-to-internet]"]
 
 
 @pytest.mark.skipif(shutil.which("iptables") is None, reason="iptables is not installed (apt-get install iptables)")
 def test_published_gateway_leaks_when_the_tunnel_goes(tmp_path: Path) -> None:
     with netns.namespace("gw") as ns:
         build_gateway(ns, guard=False)
-        assert list(failed(run_suite(ns, tmp_path))) == ["test_net_no_leak[vlan-internet]"]
+        assert list(failed(run_suite(ns, tmp_path))) == ["test_network_no_leak[vlan-internet]"]
         netns.run(ns, "ip", "link", "del", "tun-hma")
         msg = failed(run_suite(ns, tmp_path))
-        assert "leak: with tun-hma gone" in msg["test_net_no_leak[vlan-internet]"]
-        assert "leaves through eth0" in msg["test_net_path[vlan-to-internet]"]
+        assert "leak: with tun-hma gone" in msg["test_network_no_leak[vlan-internet]"]
+        assert "leaves through eth0" in msg["test_network_path[vlan-to-internet]"]
 
 
 DEVS = ("vA", "vB", "vC")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hwcompat.facts import FactCache, net
+from hwcompat.facts import network
+from hwcompat.facts.cache import FactCache
 from hwcompat.plan import evaluate
 from hwcompat.profile import loader
 from hwcompat.sources.base import FileStat
@@ -43,8 +44,8 @@ def _commands(snap: Path, change) -> None:
 
 def test_published_gateway_fails_only_the_leak_with_the_fix() -> None:
     msg = failed(GATEWAY)
-    assert list(msg) == ["net_no_leak_expectation[vlan-internet]"]
-    assert msg["net_no_leak_expectation[vlan-internet]"] == (
+    assert list(msg) == ["test_network_no_leak[vlan-internet]"]
+    assert msg["test_network_no_leak[vlan-internet]"] == (
         "leak: with tun-hma gone, traffic from 192.168.6.10 to 8.8.8.8 leaves through eth0 via 192.168.1.254 "
         "(table main, rule 32766: default via 192.168.1.254 dev eth0); add `ip route add unreachable default metric 4278198272 table 3` "
         "(kept when the tunnel route goes)")
@@ -71,7 +72,7 @@ def test_old_iproute2_text_output_gives_the_same_answers(gw: Path) -> None:
     manifest["commands"] += [{"argv": ["ip", "rule", "show"], "stdout": "cmd/ip_rule_show", "exit": 0, "stderr": ""},
                              {"argv": ["ip", "route", "show", "table", "all"], "stdout": "cmd/ip_route_show_table_all", "exit": 0, "stderr": ""}]
     (gw / "manifest.json").write_text(json.dumps(manifest))
-    assert list(failed(gw)) == ["net_no_leak_expectation[vlan-internet]"]
+    assert list(failed(gw)) == ["test_network_no_leak[vlan-internet]"]
 
 
 def test_nat_needs_root(gw: Path) -> None:
@@ -81,7 +82,7 @@ def test_nat_needs_root(gw: Path) -> None:
                                                     "Permission denied (you must be root)")
     _commands(gw, change)
     msg = failed(gw)
-    assert msg["net_nat_expectation[tun-hma]"].startswith("cannot check: `iptables-legacy-save -t nat` failed with exit 4 (needs root)")
+    assert msg["test_network_nat[tun-hma]"].startswith("cannot check: `iptables-legacy-save -t nat` failed with exit 4 (needs root)")
 
 
 def test_no_nat_tool_installed(gw: Path) -> None:
@@ -89,7 +90,7 @@ def test_no_nat_tool_installed(gw: Path) -> None:
     manifest = json.loads((gw / "manifest.json").read_text())
     manifest["commands"].append({"argv": ["iptables-save", "-t", "nat"], "stdout": None, "exit": 127, "stderr": "not installed"})
     (gw / "manifest.json").write_text(json.dumps(manifest))
-    assert failed(gw)["net_nat_expectation[tun-hma]"] == (
+    assert failed(gw)["test_network_nat[tun-hma]"] == (
         "cannot check: no NAT tool is installed (iptables-save, iptables-legacy-save, iptables-nft-save, nft)")
 
 
@@ -99,42 +100,42 @@ def test_native_nft_masquerade_counts(gw: Path) -> None:
     native = json.loads((REPO / "selftests/data/parsers/nft_json--native.txt").read_text())
     native["nftables"][3]["rule"]["expr"][1]["match"].update(op="==", right="tun-hma")
     (gw / "cmd/nft_-j_list_ruleset").write_text(json.dumps(native))
-    assert "net_nat_expectation[tun-hma]" not in failed(gw)
+    assert "test_network_nat[tun-hma]" not in failed(gw)
 
 
 def test_missing_masquerade_says_what_to_add(gw: Path) -> None:
     for name in ("iptables-nft-save_-t_nat", "iptables-save_-t_nat"):
         (gw / "cmd" / name).write_text("*nat\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n")
     (gw / "cmd/nft_-j_list_ruleset").write_text('{"nftables": []}')
-    assert failed(gw)["net_nat_expectation[tun-hma]"] == (
+    assert failed(gw)["test_network_nat[tun-hma]"] == (
         "missing: no masquerade rule for traffic leaving through tun-hma (looked in iptables-legacy-save, iptables-nft-save, nft); "
         "add: iptables -t nat -A POSTROUTING -o tun-hma -j MASQUERADE")
 
 
 @pytest.mark.parametrize(("mutate", "item", "words"), [
     (lambda g: (g / "fs/etc/openvpn/hma.conf").write_text((g / "fs/etc/openvpn/hma.conf").read_text().replace("#route-metric", "route-metric")),
-     "net_openvpn_expectation[hma:route_metric]", "route-metric is set at /etc/openvpn/hma.conf:12: comment it out"),
+     "test_network_openvpn[hma:route_metric]", "route-metric is set at /etc/openvpn/hma.conf:12: comment it out"),
     (lambda g: (g / "fs/etc/openvpn/hma.conf").write_text((g / "fs/etc/openvpn/hma.conf").read_text().replace("route-noexec\n", "")),
-     "net_openvpn_expectation[hma:route_noexec]", "route-noexec is missing"),
-    (lambda g: _stat(g, mode="0644"), "net_openvpn_expectation[hma:auth_user_pass]",
+     "test_network_openvpn[hma:route_noexec]", "route-noexec is missing"),
+    (lambda g: _stat(g, mode="0644"), "test_network_openvpn[hma:auth_user_pass]",
      "/etc/openvpn/hma.pass is readable by group or others (mode 0644): chmod 600 /etc/openvpn/hma.pass"),
-    (lambda g: _stat(g, uid=1000), "net_openvpn_expectation[hma:auth_user_pass]", "/etc/openvpn/hma.pass is owned by uid 1000, not root"),
-    (lambda g: (g / "fs/proc/sys/net/ipv4/conf/br6/rp_filter").write_text("1\n"), "net_rp_filter_expectation[br6]",
+    (lambda g: _stat(g, uid=1000), "test_network_openvpn[hma:auth_user_pass]", "/etc/openvpn/hma.pass is owned by uid 1000, not root"),
+    (lambda g: (g / "fs/proc/sys/net/ipv4/conf/br6/rp_filter").write_text("1\n"), "test_network_rp_filter[br6]",
      "effective strict = max(all=0, br6=1), expected not strict: strict filtering drops packets"),
     (lambda g: (g / "cmd/ip_-d_-j_link_show").write_text((g / "cmd/ip_-d_-j_link_show").read_text().replace('"id":6', '"id":7')),
-     "net_interface_expectation[eth0.6]", "vlan_id expected 6, found 7"),
+     "test_network_interface[eth0.6]", "vlan_id expected 6, found 7"),
     (lambda g: (g / "cmd/ip_-j_route_show_table_all").write_text((g / "cmd/ip_-j_route_show_table_all").read_text().replace(
         '{"dst":"default","dev":"tun-hma","table":"3","scope":"link","flags":[]},', "")),
-     "net_route_expectation[3/default]", "missing: no route to default in table 3 (table 3: empty)"),
+     "test_network_route[3/default]", "missing: no route to default in table 3 (table 3: empty)"),
     (lambda g: (g / "cmd/ip_-j_rule_show").write_text((g / "cmd/ip_-j_rule_show").read_text().replace('"table":"3"', '"table":"4"')),
-     "net_rule_expectation[201]", "table expected 3, found '4'"),
+     "test_network_rule[201]", "table expected 3, found '4'"),
 ])
 def test_gateway_mutation_fails_its_item(gw: Path, mutate, item: str, words: str) -> None:
     mutate(gw)
     msg = failed(gw)
     # emptying table 3, or pointing rule 201 elsewhere, really changes where VLAN traffic goes
-    also = {"net_path_expectation[vlan-to-internet]"} if item in ("net_route_expectation[3/default]", "net_rule_expectation[201]") else set()
-    assert set(msg) - {"net_no_leak_expectation[vlan-internet]"} == {item} | also
+    also = {"test_network_path[vlan-to-internet]"} if item in ("test_network_route[3/default]", "test_network_rule[201]") else set()
+    assert set(msg) - {"test_network_no_leak[vlan-internet]"} == {item} | also
     assert words in msg[item]
 
 
@@ -148,8 +149,8 @@ def test_forwarding_off_fails_forwarding_and_the_forwarded_paths(gw: Path) -> No
     (gw / "fs/proc/sys/net/ipv4/ip_forward").write_text("0\n")
     msg = failed(gw)
     # with forwarding off nothing is forwarded at all, so nothing can leak either
-    assert set(msg) == {"net_forwarding_expectation[ip_forward]", "net_path_expectation[vlan-to-internet]", "net_path_expectation[vlan-to-lan]"}
-    assert "dropped: No route to host" in msg["net_path_expectation[vlan-to-internet]"]
+    assert set(msg) == {"test_network_forwarding[ip_forward]", "test_network_path[vlan-to-internet]", "test_network_path[vlan-to-lan]"}
+    assert "dropped: No route to host" in msg["test_network_path[vlan-to-internet]"]
 
 
 def test_table_named_in_rt_tables(gw: Path) -> None:
@@ -157,7 +158,7 @@ def test_table_named_in_rt_tables(gw: Path) -> None:
     for name in ("ip_-j_rule_show", "ip_-j_route_show_table_all"):
         path = gw / "cmd" / name
         path.write_text(path.read_text().replace('"table":"3"', '"table":"hma"'))
-    assert list(failed(gw)) == ["net_no_leak_expectation[vlan-internet]"]
+    assert list(failed(gw)) == ["test_network_no_leak[vlan-internet]"]
 
 
 def test_credentials_are_only_ever_stated() -> None:
@@ -173,7 +174,7 @@ def test_credentials_are_only_ever_stated() -> None:
 
     src = Source(files={"/etc/openvpn/hma.conf": f"dev tun-hma\nauth-user-pass {secret}\n", secret: "user\npassword\n"})
     rec = RecordingSource(src)
-    facts = net.collect(rec)
+    facts = network.collect(rec)
     assert isinstance(facts.openvpn, dict) and facts.openvpn["hma"].auth_stat == FileStat("file", "0600", 0, 0, 24)
     assert secret not in rec.files and rec.stats[secret].mode == "0600"
     assert all("password" not in str(v) for v in rec.files.values())

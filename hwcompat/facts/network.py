@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from hwcompat.errors import FactUnavailable, ParseError
-from hwcompat.facts import Unknown, parse_with_origin, read, run_command
+from hwcompat.errors import CannotCheck, ParseError
+from hwcompat.facts import Unknown, broken_input, parsed, read, run_command, then
 from hwcompat.parsers import ip_json, ip_text, iptables_save, nft_json, openvpn_conf, rt_tables
 from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule
 from hwcompat.parsers.openvpn_conf import OvpnDirective
@@ -55,7 +55,7 @@ class OpenVpnConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class NetFacts:
+class NetworkFacts:
     """The network state; each part is Unknown when it cannot be read."""
 
     links: dict[str, IpLink] | Unknown
@@ -67,7 +67,7 @@ class NetFacts:
     rt_tables: dict[str, int]
     nat: tuple[NatRule, ...]
     nat_backends: tuple[str, ...]
-    nat_unreadable: tuple[str, ...]
+    nat_unreadable: tuple[Unknown, ...]
     openvpn: dict[str, OpenVpnConfig] | Unknown
     origin: str
 
@@ -87,18 +87,17 @@ def _ip(source: FactSource, json_argv: list[str], parse_json: Callable[[str], li
         parse_text: Callable[[str], list[T]]) -> tuple[T, ...] | Unknown:
     text = run_command(source, json_argv)
     if isinstance(text, str):
-        return tuple(parse_with_origin(parse_json, text, " ".join(json_argv)))
+        return then(parsed(parse_json, text, " ".join(json_argv)), tuple)
     if "-j" not in text.reason and "unknown" not in text.reason.lower():
         return text
     # iproute2 older than 4.17 has no -j for rules and routes ('Option "-j" is unknown'): read the text form
-    older = run_command(source, text_argv)
-    return older if isinstance(older, Unknown) else tuple(parse_with_origin(parse_text, older, " ".join(text_argv)))
+    return then(parsed(parse_text, run_command(source, text_argv), " ".join(text_argv)), tuple)
 
 
-def _nat(source: FactSource) -> tuple[tuple[NatRule, ...], tuple[str, ...], tuple[str, ...]]:
+def _nat(source: FactSource) -> tuple[tuple[NatRule, ...], tuple[str, ...], tuple[Unknown, ...]]:
     rules: list[NatRule] = []
     used: list[str] = []
-    unreadable: list[str] = []
+    unreadable: list[Unknown] = []
     variants = [["iptables-legacy-save", "-t", "nat"], ["iptables-nft-save", "-t", "nat"]]
     outputs = [(v, run_command(source, v)) for v in variants]
     if all(isinstance(o, Unknown) and "not installed" in o.reason for _, o in outputs):
@@ -106,19 +105,25 @@ def _nat(source: FactSource) -> tuple[tuple[NatRule, ...], tuple[str, ...], tupl
     for argv, text in outputs:
         if isinstance(text, Unknown):
             if "not installed" not in text.reason:
-                unreadable.append(text.reason)
+                unreadable.append(text)
+            continue
+        rules_read = parsed(iptables_save.parse, text, " ".join(argv))
+        if isinstance(rules_read, Unknown):
+            unreadable.append(rules_read)
             continue
         used.append(argv[0])
-        for r in parse_with_origin(iptables_save.parse, text, " ".join(argv)):
+        for r in rules_read:
             if r.table == "nat" and r.target in ("MASQUERADE", "SNAT"):
                 rules.append(NatRule(argv[0], r.chain, r.out_interface, r.out_negated, r.source, r.target.lower(), r.text))
     text = run_command(source, ["nft", "-j", "list", "ruleset"])
     if isinstance(text, Unknown):
         if "not installed" not in text.reason:
-            unreadable.append(text.reason)
+            unreadable.append(text)
+    elif isinstance(nft := parsed(nft_json.parse, text, "nft -j list ruleset"), Unknown):
+        unreadable.append(nft)
     else:
         used.append("nft")
-        for n in parse_with_origin(nft_json.parse, text, "nft -j list ruleset"):
+        for n in nft:
             action = "masquerade" if "MASQUERADE" in n.action or n.action == "masquerade" else "snat"
             rules.append(NatRule(f"nft ({n.action})", n.chain, n.out_interface, n.out_negated, n.source, action,
                                  f"table {n.family} {n.table} chain {n.chain}: oifname {'!= ' if n.out_negated else ''}{n.out_interface} {n.action}"))
@@ -130,7 +135,7 @@ def _openvpn(source: FactSource) -> dict[str, OpenVpnConfig] | Unknown:
     for base in OPENVPN_DIRS:
         try:
             names = source.list_dir(base)
-        except FactUnavailable as err:
+        except CannotCheck as err:
             return Unknown(err.reason)
         for name in names or []:
             if not name.endswith(".conf"):
@@ -139,14 +144,17 @@ def _openvpn(source: FactSource) -> dict[str, OpenVpnConfig] | Unknown:
             text = read(source, path)
             if isinstance(text, Unknown):
                 return text
-            directives = tuple(parse_with_origin(openvpn_conf.parse, text, source.where(path)))
+            read_directives = parsed(openvpn_conf.parse, text, source.where(path))
+            if isinstance(read_directives, Unknown):
+                return read_directives
+            directives = tuple(read_directives)
             auth = next((d for d in reversed(directives) if d.name == "auth-user-pass"), None)
             auth_file = posixpath.normpath(posixpath.join(base, auth.args[0])) if auth and auth.args else None
             stat: FileStat | Unknown | None = None
             if auth_file:
                 try:
                     stat = source.stat(auth_file)
-                except FactUnavailable as err:
+                except CannotCheck as err:
                     stat = Unknown(err.reason)
             key = name.removesuffix(".conf") if base == OPENVPN_DIRS[0] else f"client/{name.removesuffix('.conf')}"
             configs[key] = OpenVpnConfig(path, directives, auth_file, stat)
@@ -160,13 +168,11 @@ def _sysctl(source: FactSource, path: str) -> int | Unknown:
     return int(text.strip()) if text.strip().lstrip("-").isdigit() else Unknown(f"{path} is not a number: {text.strip()!r}")
 
 
-def collect(source: FactSource) -> NetFacts:
+def collect(source: FactSource) -> NetworkFacts:
     """Read the network state through iproute2, procfs, the NAT tools and /etc."""
-    links_t = run_command(source, ["ip", "-d", "-j", "link", "show"])
-    links: dict[str, IpLink] | Unknown = links_t if isinstance(links_t, Unknown) else {
-        link.ifname: link for link in parse_with_origin(ip_json.parse_links, links_t, "ip -d -j link show")}
-    addrs_t = run_command(source, ["ip", "-j", "addr", "show"])
-    addrs = addrs_t if isinstance(addrs_t, Unknown) else tuple(parse_with_origin(ip_json.parse_addrs, addrs_t, "ip -j addr show"))
+    links = then(parsed(ip_json.parse_links, run_command(source, ["ip", "-d", "-j", "link", "show"]), "ip -d -j link show"),
+                 lambda found: {link.ifname: link for link in found})
+    addrs = then(parsed(ip_json.parse_addrs, run_command(source, ["ip", "-j", "addr", "show"]), "ip -j addr show"), tuple)
     rules = _ip(source, ["ip", "-j", "rule", "show"], ip_json.parse_rules, ["ip", "rule", "show"], ip_text.parse_rules)
     routes = _ip(source, ["ip", "-j", "route", "show", "table", "all"], ip_json.parse_routes,
                  ["ip", "route", "show", "table", "all"], ip_text.parse_routes)
@@ -177,7 +183,7 @@ def collect(source: FactSource) -> NetFacts:
     rp: dict[str, int] | Unknown
     try:
         names = source.list_dir("/proc/sys/net/ipv4/conf")
-    except FactUnavailable as err:
+    except CannotCheck as err:
         rp = Unknown(err.reason)
     else:
         rp = {}
@@ -189,17 +195,17 @@ def collect(source: FactSource) -> NetFacts:
             rp[name] = value
     tables: dict[str, int] = {}
     for path in ["/etc/iproute2/rt_tables"] + [f"/etc/iproute2/rt_tables.d/{n}" for n in _listing(source, "/etc/iproute2/rt_tables.d")]:
-        text = read(source, path)
-        if isinstance(text, str):
-            tables.update({t.name: t.id for t in parse_with_origin(rt_tables.parse, text, source.where(path))})
+        listed = parsed(rt_tables.parse, read(source, path), source.where(path))
+        if not isinstance(listed, Unknown):
+            tables.update({t.name: t.id for t in listed})
     nat, used, unreadable = _nat(source)
-    return NetFacts(links, addrs, rules, routes, forwarding, rp, tables, nat, used, unreadable, _openvpn(source), "ip, /proc/sys/net")
+    return NetworkFacts(links, addrs, rules, routes, forwarding, rp, tables, nat, used, unreadable, _openvpn(source), "ip, /proc/sys/net")
 
 
 def _listing(source: FactSource, path: str) -> list[str]:
     try:
         return [n for n in source.list_dir(path) or [] if n.endswith(".conf")]
-    except FactUnavailable:
+    except CannotCheck:
         return []
 
 
@@ -210,7 +216,7 @@ def route_get(source: FactSource, queries: tuple[Query, ...]) -> RouteLookups:
         argv = ["ip", "-j", "route", "get", q.dst, "from", q.src] + (["iif", q.iif] if q.iif else [])
         try:
             out = source.run(argv)
-        except FactUnavailable as err:
+        except CannotCheck as err:
             answers[q] = Unknown(err.reason)
             continue
         if out.exit == 127:
@@ -223,7 +229,9 @@ def route_get(source: FactSource, queries: tuple[Query, ...]) -> RouteLookups:
                 data = json.loads(out.stdout or "[]")
                 first = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
             except json.JSONDecodeError as err:
-                raise ParseError("ip_route_get", err.lineno, (out.stdout or "")[:200], "not JSON") from None
+                answers[q] = Unknown(broken_input(ParseError("ip_route_get", err.lineno, (out.stdout or "")[:200], "not JSON"), " ".join(argv)),
+                                     broken=True)
+                continue
             kind = first.get("type", "unicast")
             answers[q] = Answer(dev=first.get("dev"), gateway=first.get("gateway"), table=str(first.get("table", "main")),
                                 local=kind in ("local", "broadcast"), route="kernel: " + " ".join(argv))

@@ -1,0 +1,166 @@
+"""Capture: draft a profile from a machine's facts, and prove the draft passes against them.
+
+Each item kind that can be drafted says where its entries go and how to make them from facts
+(:attr:`hwcompat.plan.ItemKind.draft`); this module assembles them. With profiles to extend, it
+keeps only what they do not already say correctly about this machine, and relaxes what they say
+that is not true here (a missing device becomes optional, a missing flag ignored). The draft is
+then loaded and evaluated against the same facts, and relaxed again where it still fails.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hwcompat import __version__
+from hwcompat.errors import CannotCheck
+from hwcompat.facts.cache import FactCache
+from hwcompat.plan import BY_NAME, KINDS, evaluate
+from hwcompat.profile import loader
+from hwcompat.profile.model import PciExpectation, Profile
+from hwcompat.results import CheckResult
+
+PCI_DEVICE = BY_NAME["test_pci_device"]
+
+
+@dataclass
+class Capture:
+    """What ``capture`` did: the profile data written, what was relaxed, what still fails, how many items pass."""
+
+    data: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    failures: list[tuple[str, CheckResult]] = field(default_factory=list)
+    items: int = 0
+
+
+def _at(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    node = data
+    for key in path:
+        node = node.setdefault(key, {})
+    return node
+
+
+def draft(facts: FactCache, name: str) -> dict[str, Any]:
+    """Profile data describing exactly the machine behind ``facts`` (what cannot be read is left out)."""
+    data: dict[str, Any] = {"name": name, "description": f"captured from {facts.source.location or 'a live machine'}"}
+    for kind in KINDS:
+        if kind.draft is None:
+            continue
+        try:
+            entries = kind.draft.make(facts.get(kind.draft.domain))
+        except CannotCheck:
+            continue
+        if entries:
+            _at(data, kind.draft.path).update(entries)
+    if "pci" in data:
+        data["pci"] = {"unlisted_devices": "report", **data["pci"]}
+    return data
+
+
+def _base_device(base: Profile, key: str) -> PciExpectation | None:
+    ident, _, slot = key.partition("@")
+    full = slot if slot.count(":") == 2 else f"0000:{slot}"
+    return next((e for e in (base.pci.devices if base.pci else ()) if e.id == ident and e.slot in (None, full)), None)
+
+
+def prune(data: dict[str, Any], base: Profile, facts: FactCache) -> dict[str, Any]:
+    """Drop from ``data`` what ``base`` (the resolved extended profiles) already says correctly about this machine."""
+    results = dict(evaluate(base, facts))
+    passing = {item for item, r in results.items() if r.outcome != "failed"}
+    out: dict[str, Any] = {k: data[k] for k in ("name", "description") if k in data}
+    for kind in KINDS:
+        if kind.draft is None:
+            continue
+        node: Any = data
+        for key in kind.draft.path:
+            node = node.get(key, {}) if isinstance(node, dict) else {}
+        if kind is PCI_DEVICE:
+            kept = _prune_devices(node, base, results)
+        else:
+            kept = {k: v for k, v in node.items() if f"{kind.name}[{k}]" not in passing and not _is_subsection(kind.draft.path, k)}
+        if kept:
+            _at(out, kind.draft.path).update(kept)
+    if "pci" in data and (base.pci is None or base.pci.unlisted == "ignore"):
+        _at(out, ("pci",))["unlisted_devices"] = "report"
+    return out
+
+
+def _is_subsection(path: tuple[str, ...], key: str) -> bool:
+    """True for a key that another kind drafts into (``cpu.flags`` inside ``cpu``, ``kernel.modules`` inside ``kernel``)."""
+    return any(k.draft is not None and k.draft.path == (*path, key) for k in KINDS)
+
+
+def _prune_devices(devices: dict[str, Any], base: Profile, results: dict[str, CheckResult]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, entry in devices.items():
+        match = _base_device(base, key)
+        if match is None:
+            kept[key] = entry
+            continue
+        result = results.get(PCI_DEVICE.item_id(match))
+        good = {p.subject for p in result.parts if p.outcome == "passed"} if result is not None else set()
+        props = {p: v for p, v in entry.items() if p not in good}
+        if props:
+            kept[match.key] = props
+    return kept
+
+
+def relax(data: dict[str, Any], failures: list[tuple[str, CheckResult]], merged: Profile) -> list[str]:
+    """Override what still fails (from the extended profiles) so the draft passes; say what was relaxed."""
+    notes = []
+    devices = {d.key for d in (merged.pci.devices if merged.pci else ())}
+    for item, result in failures:
+        name, _, key = item.partition("[")
+        key = key.removesuffix("]")
+        if name == PCI_DEVICE.name and key in devices and result.message.startswith("missing"):
+            _at(data, ("pci", "devices", key))["optional"] = True
+            notes.append(f"pci {key}: not present here, made optional")
+        elif name == "test_cpu_flag":
+            _at(data, ("cpu", "flags"))[key] = "ignored"
+            notes.append(f"cpu flag {key}: {result.message}, set to ignored")
+        elif name == "test_kernel_module":
+            state = "available" if "on disk" in result.found else "not_loaded"
+            _at(data, ("kernel", "modules"))[key] = state
+            notes.append(f"kernel module {key}: {result.found}, set to {state}")
+    return notes
+
+
+def extends_ref(ref: str, out: Path) -> str:
+    """How the draft names a profile it extends: a shared profile by name, a file relative to the draft."""
+    path = Path(ref)
+    if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        return ref
+    real = path.resolve()
+    if real.is_relative_to(loader.PROFILES_DIR):
+        return real.relative_to(loader.PROFILES_DIR).with_suffix("").as_posix()
+    return os.path.relpath(real, out.absolute().parent)
+
+
+def capture(facts: FactCache, out: Path, name: str, extends: list[str]) -> Capture:
+    """Draft, write ``out``, and prove it passes against ``facts`` (relaxing up to twice).
+
+    :raises ProfileError: when a profile to extend is not found or invalid
+    """
+    data = draft(facts, name)
+    if extends:
+        data = prune(data, loader.load_all(extends), facts)
+        # a ref given as a path is relative to here; in the draft it must be relative to the draft
+        data = {**{k: data[k] for k in ("name", "description")}, "extends": [extends_ref(r, out) for r in extends],
+                **{k: v for k, v in data.items() if k not in ("name", "description")}}
+    header = (f"# yaml-language-server: $schema={loader.SCHEMA_PATH.as_posix()}\n"
+              f"# Drafted by hwcompat {__version__} capture. Review it: keep what defines the machine,\n"
+              f"# relax what may differ between machines of the same kind.\n")
+    done = Capture(data)
+    for _ in range(2):
+        out.write_text(header + yaml.safe_dump(data, sort_keys=False, width=100), encoding="utf-8")
+        results = evaluate(loader.load(out), facts)
+        done.failures = [(i, r) for i, r in results if r.outcome == "failed"]
+        done.items = len(results)
+        if not done.failures:
+            break
+        done.notes += relax(data, done.failures, loader.load(out))
+    return done

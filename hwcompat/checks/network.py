@@ -1,0 +1,247 @@
+"""Network checks: interfaces, policy rules, routes, forwarding, rp_filter, NAT, OpenVPN.
+
+And the question the admin really has: where does this traffic go, and does it leak when the
+tunnel is down.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hwcompat.errors import CannotCheck
+from hwcompat.facts import known
+from hwcompat.facts.network import NetworkFacts, RouteLookups
+from hwcompat.matchers import from_data, show
+from hwcompat.profile.model import NetExpectation
+from hwcompat.results import CheckResult, failed, passed
+from hwcompat.routing import Answer, Query, route_packet
+
+BUILTIN_TABLES = {"main": "254", "local": "255", "default": "253", "unspec": "0"}
+RP_MODES = {0: "off", 1: "strict", 2: "loose"}
+
+
+def _table(net: NetworkFacts, name: object) -> str:
+    text = str(name)
+    return BUILTIN_TABLES.get(text, net.table_id(text))
+
+
+def _network(text: str | None, plen: int | None = None) -> ipaddress.IPv4Network | None:
+    if text is None or text == "all":
+        return None
+    if text == "default":
+        return ipaddress.IPv4Network("0.0.0.0/0")
+    return ipaddress.IPv4Network(text if "/" in text else f"{text}/{plen if plen is not None else 32}", strict=False)
+
+
+def _result(problems: list[str], ok: str, source: str) -> CheckResult:
+    if problems:
+        return failed("; ".join(problems), source=source)
+    return passed(ok, source=source)
+
+
+def interface(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
+    """The interface exists, with its kind, state, VLAN id and parent, bridge members and addresses."""
+    links = known(net.links)
+    link = links.get(exp.name)
+    if link is None:
+        return failed(f"missing: no interface {exp.name} (have: {', '.join(sorted(links))})", source="ip -d -j link show")
+    problems = []
+    for name, found in (("kind", link.kind), ("vlan_id", link.vlan_id), ("parent", link.parent)):
+        if exp.get(name) is not None:
+            m = from_data(exp.get(name), exp.origin)
+            if not m.matches(found):
+                problems.append(f"{name} expected {m.describe()}, found {show(found)}")
+    up = exp.get("up")
+    if up is not None and ("UP" in link.flags) != up:
+        problems.append(f"expected {'up' if up else 'down'}, found {'up' if 'UP' in link.flags else 'down'} (operstate {link.operstate})")
+    members = exp.get("members")
+    if isinstance(members, list):
+        have = sorted(n for n, other in links.items() if other.master == exp.name)
+        missing = [m for m in members if m not in have]
+        if missing:
+            problems.append(f"bridge members missing: {', '.join(missing)} (members: {', '.join(have) or 'none'})")
+    addresses = exp.get("addresses")
+    if isinstance(addresses, list):
+        have_addrs = {str(ipaddress.IPv4Interface(f"{a.local}/{a.prefixlen}")) for a in known(net.addrs)
+                      if a.ifname == exp.name and a.family == "inet"}
+        missing = [a for a in addresses if str(ipaddress.IPv4Interface(a)) not in have_addrs]
+        if missing:
+            problems.append(f"addresses missing: {', '.join(missing)} (has: {', '.join(sorted(have_addrs)) or 'none'})")
+    return _result(problems, f"{link.kind or 'interface'} {exp.name}, {'up' if 'UP' in link.flags else 'down'}", "ip -d -j link show")
+
+
+def forwarding(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
+    """net.ipv4.ip_forward."""
+    want = bool(exp.get("want"))
+    have = bool(known(net.forwarding))
+    problems = [] if have == want else [
+        f"IPv4 forwarding is {'on' if have else 'off'}: " + ("the gateway drops every packet it should route; set net.ipv4.ip_forward=1 "
+                                                              "in /etc/sysctl.conf" if want else "set net.ipv4.ip_forward=0")]
+    return _result(problems, f"IPv4 forwarding {'on' if have else 'off'}", "/proc/sys/net/ipv4/ip_forward")
+
+
+def rp_filter(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
+    """The effective reverse-path filter of an interface: max(conf/all, conf/IFACE)."""
+    rp = known(net.rp_filter)
+    if exp.name not in rp:
+        return failed(f"missing: no interface {exp.name} (no /proc/sys/net/ipv4/conf/{exp.name})", source="/proc/sys/net/ipv4/conf")
+    everywhere, own = rp.get("all", 0), rp[exp.name]
+    mode = RP_MODES.get(max(everywhere, own), str(max(everywhere, own)))
+    want = str(exp.get("want"))
+    ok = mode != "strict" if want == "not_strict" else mode == want
+    how = f"effective {mode} = max(all={everywhere}, {exp.name}={own})"
+    problems = [] if ok else [
+        f"{how}, expected {want.replace('_', ' ')}: strict filtering drops packets whose way back the policy rules send "
+        f"elsewhere (a source routed into the tunnel arriving on another link); set net.ipv4.conf.{exp.name}.rp_filter=2 "
+        f"and net.ipv4.conf.all.rp_filter to 0 or 2"]
+    return _result(problems, how, f"/proc/sys/net/ipv4/conf/{{all,{exp.name}}}/rp_filter")
+
+
+def rule(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
+    """A policy rule at its priority, with its selectors compared as networks and its table."""
+    rules = known(net.rules)
+    found = [r for r in rules if r.priority == int(exp.name)]
+    if not found:
+        near = ", ".join(str(r.priority) for r in rules)
+        return failed(f"missing: no rule at priority {exp.name} (priorities: {near})", source="ip rule")
+    r = found[0]
+    problems = []
+    for name, text, plen in (("from", r.src, r.srclen), ("to", r.dst, r.dstlen)):
+        want = exp.get(name)
+        if want is not None and _network(str(want)) != _network(text, plen):
+            problems.append(f"{name} expected {_network(str(want))}, found {_network(text, plen) or 'all'}")
+    for name, have in (("iif", r.iif), ("oif", r.oif), ("fwmark", r.fwmark), ("action", r.action)):
+        want = exp.get(name)
+        if want is not None and str(want) != str(have):
+            problems.append(f"{name} expected {want}, found {show(have)}")
+    table = exp.get("table")
+    if table is not None and (r.table is None or _table(net, table) != _table(net, r.table)):
+        problems.append(f"table expected {table}, found {show(r.table)}")
+    written = f"from {r.src or 'all'}{'/' + str(r.srclen) if r.srclen is not None else ''}"
+    return _result(problems, f"{r.priority}: {written} ... lookup {r.table or r.action}", "ip rule")
+
+
+def route(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
+    """A route of a table: destination, device, gateway, type."""
+    table, _, dst = exp.name.partition("/")
+    want_net = _network(dst)
+    in_table = [r for r in known(net.routes) if _table(net, r.table) == _table(net, table)]
+    found = [r for r in in_table if _network(r.dst) == want_net]
+    if not found:
+        listing = "; ".join(f"{r.type + ' ' if r.type != 'unicast' else ''}{r.dst} {('dev ' + r.dev) if r.dev else ''}".strip() for r in in_table)
+        return failed(f"missing: no route to {dst} in table {table} (table {table}: {listing or 'empty'})", source="ip route show table all")
+    problems = []
+    for r in found[:1]:
+        for name, have in (("dev", r.dev), ("via", r.gateway), ("type", r.type)):
+            want = exp.get(name)
+            if want is not None and str(want) != str(have):
+                problems.append(f"{name} expected {want}, found {show(have)}")
+    r = found[0]
+    return _result(problems, f"table {table}: {r.dst} dev {r.dev}" + (f" via {r.gateway}" if r.gateway else ""), "ip route show table all")
+
+
+def nat(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
+    """Masquerade (or SNAT) for traffic leaving through an interface, in any NAT backend."""
+    want = str(exp.get("want"))
+    hits = [n for n in net.nat if n.out_interface == exp.name and not n.out_negated and n.action == want]
+    looked = ", ".join(net.nat_backends) or "no NAT backend"
+    if hits:
+        return passed(f"{want} in {hits[0].backend}: {hits[0].text}", want, hits[0].text, looked)
+    if net.nat_unreadable:
+        raise CannotCheck("; ".join(u.reason for u in net.nat_unreadable), any(u.broken for u in net.nat_unreadable))
+    if not net.nat_backends:
+        raise CannotCheck("no NAT tool is installed (iptables-save, iptables-legacy-save, iptables-nft-save, nft)")
+    target = "MASQUERADE" if want == "masquerade" else "SNAT --to-source ADDR"
+    fix = f"iptables -t nat -A POSTROUTING -o {exp.name} -j {target}"
+    return failed(f"missing: no {want} rule for traffic leaving through {exp.name} (looked in {looked}); add: {fix}", want, "none", looked)
+
+
+def openvpn(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
+    """One property of an OpenVPN client config: dev, route-noexec, route-metric, auth-user-pass file."""
+    configs = known(net.openvpn)
+    conf = configs.get(exp.name)
+    if conf is None:
+        return failed(f"missing: no /etc/openvpn/{exp.name}.conf (configs: {', '.join(sorted(configs)) or 'none'})", source="/etc/openvpn")
+    want = exp.get(exp.prop)
+    problems: list[str] = []
+    ok = ""
+    if exp.prop == "dev":
+        d = conf.get("dev")
+        m = from_data(want, exp.origin)
+        have = d.args[0] if d and d.args else None
+        ok = f"dev {have}"
+        if not m.matches(have):
+            problems.append(f"dev expected {m.describe()}, found {show(have)}")
+    elif exp.prop == "route_noexec":
+        d = conf.get("route-noexec")
+        ok = f"route-noexec at {conf.path}:{d.line_no}" if d else "no route-noexec"
+        if bool(d) != bool(want):
+            problems.append("route-noexec is missing: the server's pushed routes (redirect-gateway) would replace the policy routing; "
+                            "add `route-noexec`" if want else f"route-noexec present at line {d.line_no if d else 0}")
+    elif exp.prop == "route_metric":
+        d = conf.get("route-metric")
+        ok = "no route-metric"
+        if d:
+            problems.append(f"route-metric is set at {conf.path}:{d.line_no}: comment it out")
+    else:
+        d = conf.get("auth-user-pass")
+        if d is None or not conf.auth_file:
+            problems.append("auth-user-pass names no file: OpenVPN would ask for the password on a terminal at boot")
+        elif known(conf.auth_stat) is None:
+            problems.append(f"{conf.auth_file} (auth-user-pass) does not exist")
+        else:
+            st = known(conf.auth_stat)
+            assert st is not None
+            mode = int(st.mode, 8)
+            if st.uid != 0:
+                problems.append(f"{conf.auth_file} is owned by uid {st.uid}, not root")
+            if mode & 0o077:
+                problems.append(f"{conf.auth_file} is readable by group or others (mode {st.mode}): chmod 600 {conf.auth_file} "
+                                "(OpenVPN only warns 'file is group or others accessible')")
+            ok = f"{conf.auth_file}: root, mode {st.mode}"
+    return _result(problems, ok, conf.path)
+
+
+def _query(exp: NetExpectation) -> Query:
+    iif = exp.get("iif")
+    return Query(str(exp.get("from")), str(exp.get("to")), str(iif) if iif else None)
+
+
+def _evaluate(net: NetworkFacts, q: Query, removed: frozenset[str] = frozenset()) -> Answer:
+    """The evaluator's answer over the recorded rules and routes. Raises CannotCheck."""
+    return route_packet(known(net.rules), known(net.routes), q, bool(known(net.forwarding)), known(net.rp_filter), removed)
+
+
+def path(exp: NetExpectation, net: NetworkFacts, lookups: RouteLookups) -> CheckResult:
+    """Traffic from a source (arriving on an interface) to a destination leaves through the expected interface."""
+    q = _query(exp)
+    kernel = lookups.answers.get(q)
+    if kernel is not None and not isinstance(kernel, Answer) and kernel.broken:
+        known(kernel)  # the kernel answered, but not in words hwcompat can read
+    if isinstance(kernel, Answer):
+        answer = kernel
+        how = "the kernel (ip route get)"
+    else:
+        answer = _evaluate(net, q)
+        how = "evaluating the recorded rules and routes"
+    leaves = str(exp.get("leaves"))
+    what = f"from {q.src}" + (f" arriving on {q.iif}" if q.iif else "") + f" to {q.dst}"
+    if answer.dev == leaves and not answer.error and not answer.local:
+        return passed(f"{what} leaves through {leaves}, says {how}", leaves, answer.describe(), how)
+    return failed(f"{what} should leave through {leaves}, but {answer.describe()} (asked {how})", leaves, answer.describe(), how)
+
+
+def no_leak(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
+    """With the tunnel device gone, the traffic is dropped instead of leaving through another uplink."""
+    q = _query(exp)
+    tunnel = str(exp.get("tunnel"))
+    down = _evaluate(net, q, frozenset({tunnel}))
+    what = f"from {q.src} to {q.dst}"
+    how = "evaluated offline over the recorded rules and routes with the tunnel removed"
+    if down.error or down.dev == tunnel:
+        return passed(f"with {tunnel} gone, traffic {what} is {down.describe()}: no leak", "dropped", down.describe(), how)
+    up = _evaluate(net, q)
+    table = up.table if up.dev == tunnel and up.table else None
+    fix = (f"add `ip route add unreachable default metric 4278198272 table {table}` (kept when the tunnel route goes)" if table
+           else f"add a rule that drops it, e.g. `ip rule add from {q.src} unreachable` just after the tunnel's rule")
+    return failed(f"leak: with {tunnel} gone, traffic {what} {down.describe()}; {fix}", "dropped", down.describe(), how)
