@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hwcompat import __version__
 from hwcompat.errors import CannotCheck
 from hwcompat.facts.cache import FactCache
@@ -156,7 +154,7 @@ def capture(facts: FactCache, out: Path, name: str, extends: list[str]) -> Captu
               f"# relax what may differ between machines of the same kind.\n")
     done = Capture(data)
     for _ in range(2):
-        out.write_text(header + yaml.safe_dump(data, sort_keys=False, width=100), encoding="utf-8")
+        out.write_text(header + loader.dump_data(data), encoding="utf-8")
         results = evaluate(loader.load(out), facts)
         done.failures = [(i, r) for i, r in results if r.outcome == "failed"]
         done.items = len(results)

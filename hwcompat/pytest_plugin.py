@@ -43,12 +43,25 @@ class RunState:
 STATE = pytest.StashKey[RunState]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     """Register --profile, --snapshot and --json."""
+    pluginmanager.register(ReportPaths(), "hwcompat-report-paths")
     group = parser.getgroup("hwcompat", "hardware compatibility checks")
     group.addoption("--profile", metavar="P", help="profile to check: a path or a name under profiles/ (hosts/x10sae-xen-dom0)")
     group.addoption("--snapshot", metavar="S", help="check a recorded snapshot (directory or .tar.gz) instead of this machine")
     group.addoption("--json", dest="hwcompat_json", metavar="F", help="also write results as JSON to F")
+
+
+class ReportPaths:
+    """Refuses report paths in folders that do not exist, before anyone creates them (pytest-html would)."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Usage error (exit 4) naming the missing folder; nothing is written."""
+        for option in ("hwcompat_json", "htmlpath", "xmlpath"):
+            out = config.getoption(option, None)
+            if out and not Path(out).absolute().parent.is_dir():
+                raise pytest.UsageError(f"{out}: directory {Path(out).absolute().parent} does not exist (nothing was written)")
 
 
 @pytest.hookimpl(trylast=True)
@@ -61,10 +74,6 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from hwcompat import report  # noqa: PLC0415 - the reports import this module
 
-    for option in ("hwcompat_json", "htmlpath", "xmlpath"):
-        out = config.getoption(option, None)
-        if out and not Path(out).absolute().parent.is_dir():
-            raise pytest.UsageError(f"{out}: directory {Path(out).absolute().parent} does not exist (nothing was written)")
     try:
         profile = loader.load(ref)
         source = open_source(config.getoption("snapshot"))

@@ -104,7 +104,12 @@ class HtmlReport:
         cells.insert(3, "<th>Profile</th>")
 
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        """Fill Description (the item kind's line) and Profile (file:line of the expectation)."""
+        """Fill Description (the item kind's line) and Profile (file:line of the expectation); escape the test id.
+
+        pytest-html puts the test id into the page as HTML, and ids come from profile keys.
+        """
+        if len(cells) > 1 and cells[1].startswith('<td class="col-testId">'):
+            cells[1] = f'<td class="col-testId">{escape(report.nodeid)}</td>'
         row = self.rows.get(report.nodeid, {})
         cells.insert(2, f"<td>{escape(row.get('description', ''))}</td>")
         cells.insert(3, f"<td>{escape(row.get('origin', ''))}</td>")
@@ -127,11 +132,11 @@ def _fill_metadata(config: pytest.Config, run: RunState) -> None:
     if metadata_key not in config.stash:
         return
     meta = config.stash[metadata_key]
-    meta["Facts from"] = f"snapshot {run.source.location}" if run.source.kind == "snapshot" else "live machine"
-    meta["Profile"] = run.profile.file
-    meta["Profile chain"] = " -> ".join(run.profile.chain)
-    for label, value in environment(run).items():
-        meta[label] = value
+    # pytest-html's page inserts environment values as HTML; these come from the checked machine or snapshot
+    ours = {"Facts from": f"snapshot {run.source.location}" if run.source.kind == "snapshot" else "live machine",
+            "Profile": run.profile.file, "Profile chain": " -> ".join(run.profile.chain), **environment(run)}
+    for label, value in ours.items():
+        meta[label] = escape(value)
 
 
 def environment(run: RunState) -> dict[str, str]:

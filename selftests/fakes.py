@@ -14,6 +14,7 @@ from hwcompat.sources.base import CommandOutput, FileStat, UdevDevice, walk_pci_
 class DictSource:
     files: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
+    dirs: set[str] = field(default_factory=lambda: {"/sys/bus/pci/devices"})  # directories that exist even when empty
     known_absent_roots: tuple[str, ...] = ("/",)
     kind: str = "snapshot"
     location: str = "fake"
@@ -39,7 +40,7 @@ class DictSource:
         return self.links.get(path)
 
     def list_dir(self, path: str) -> list[str] | None:
-        return self._children(path) or None
+        return self._children(path) or ([] if path in self.dirs else None)
 
     def stat(self, path: str) -> FileStat | None:
         return None

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hwcompat.capture import draft
 from hwcompat.facts.cache import FactCache
 from hwcompat.plan import evaluate
-from hwcompat.profile.loader import load_text
+from hwcompat.profile.loader import dump_data, load_text
 from selftests.fakes import DictSource, add_pci
 
 
@@ -49,7 +48,7 @@ machines = st.builds(
 
 
 def _profile(machine: Machine):
-    return load_text(yaml.safe_dump(draft(FactCache(machine.source()), "captured")))
+    return load_text(dump_data(draft(FactCache(machine.source()), "captured")))
 
 
 def _failed(profile, machine: Machine) -> set[str]:

@@ -99,14 +99,14 @@ def test_native_nft_masquerade_counts(gw: Path) -> None:
     (gw / "cmd/iptables-save_-t_nat").write_text("")
     native = json.loads((REPO / "selftests/data/parsers/nft_json--native.txt").read_text())
     native["nftables"][3]["rule"]["expr"][1]["match"].update(op="==", right="tun-hma")
-    (gw / "cmd/nft_-j_list_ruleset").write_text(json.dumps(native))
+    (gw / "cmd/nft_-j_list_ruleset").write_text(json.dumps(native) + "\n")
     assert "test_network_nat[tun-hma]" not in failed(gw)
 
 
 def test_missing_masquerade_says_what_to_add(gw: Path) -> None:
     for name in ("iptables-nft-save_-t_nat", "iptables-save_-t_nat"):
         (gw / "cmd" / name).write_text("*nat\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n")
-    (gw / "cmd/nft_-j_list_ruleset").write_text('{"nftables": []}')
+    (gw / "cmd/nft_-j_list_ruleset").write_text('{"nftables": []}\n')
     assert failed(gw)["test_network_nat[tun-hma]"] == (
         "missing: no masquerade rule for traffic leaving through tun-hma (looked in iptables-legacy-save, iptables-nft-save, nft); "
         "add: iptables -t nat -A POSTROUTING -o tun-hma -j MASQUERADE")

@@ -51,7 +51,7 @@ def test_malformed_input_names_the_line(parse, text: str, line_no: int) -> None:
 
 def test_sysfs_pci_rejects_non_hex() -> None:
     dev = UdevDevice("/sys/devices/pci0000:00/0000:00:19.0", None, (("vendor", "intel"), ("device", "0x153a"), ("class", "0x020000")))
-    with pytest.raises(ParseError, match="vendor is not hexadecimal"):
+    with pytest.raises(ParseError, match="vendor is not 0x and 4 hexadecimal digits"):
         sysfs_pci.parse(dev)
 
 

@@ -96,8 +96,14 @@ _profile = st.fixed_dictionaries({"name": _text}, optional={
 
 @given(_profile)
 def test_load_dump_round_trip(data: dict[str, object]) -> None:
-    import yaml
 
-    first = loader.load_text(yaml.safe_dump(data))
+    first = loader.load_text(loader.dump_data(data))
     second = loader.load_text(loader.dump(first))
     assert second.to_data() == first.to_data()
+
+
+def test_a_section_whose_only_key_is_named_like_a_matcher_still_merges() -> None:
+    # the guest host's xen section is just `version: {...}`; it must add to the role's xen section, not replace it
+    guest = loader.load("hosts/xen-guest-tmem")
+    assert [(e.key, str(e.origin).split(":")[0]) for e in guest.xen] == [
+        ("role", "profiles/roles/xen-guest-tmem.yaml"), ("version", "profiles/hosts/xen-guest-tmem.yaml")]

@@ -172,4 +172,4 @@ def test_unreadable_grub_d_makes_the_next_boot_unknown(dom0: Path) -> None:
     (dom0 / "manifest.json").write_text(json.dumps(manifest))
     msg = failed(results("hosts/x10sae-xen-dom0", dom0))
     assert msg["test_tmem_xen_cmdline[tmem]"].startswith(
-        "cannot check: correct now, but the next boot cannot be checked: /etc/default/grub.d is not recorded")
+        "cannot check: correct now, but the next boot cannot be checked: the entries of /etc/default/grub.d are not recorded")

@@ -25,6 +25,11 @@ LINUX_VARS = ("GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT")
 NO_BUILTIN_LIST = "modules.builtin was not readable, so a built-in module cannot be ruled out"
 
 
+def _certain(name: str, facts: KernelFacts) -> None:
+    if name in facts.uncertain:
+        raise CannotCheck(f"/proc/modules lists no module, yet /sys/module shows {name}: built in, or loaded with the evidence of it lost")
+
+
 def release(exp: FieldExpectation, facts: KernelFacts) -> CheckResult:
     """The running kernel's release string."""
     return compare(exp.matcher, facts.release, facts.release_origin)
@@ -33,6 +38,7 @@ def release(exp: FieldExpectation, facts: KernelFacts) -> CheckResult:
 def module(exp: StateExpectation, facts: KernelFacts) -> CheckResult:
     """A module's state: loaded, available, not_loaded or absent."""
     expected = STATES[exp.state]
+    _certain(exp.name, facts)
     loaded = exp.name in known(facts.loaded)
     builtin = exp.name in facts.builtin
     on_disk = None if not isinstance(facts.on_disk, frozenset) else exp.name in facts.on_disk
@@ -130,6 +136,7 @@ def cmdline(exp: ParamExpectation, facts: KernelFacts) -> CheckResult:
 def boot_module(exp: StateExpectation, facts: KernelFacts) -> CheckResult:
     """A module listed (or not) to load at boot, compared with what is loaded now."""
     listed = known(facts.boot_modules).get(exp.name)
+    _certain(exp.name, facts)
     loaded = exp.name in known(facts.loaded) or exp.name in facts.builtin
     found = f"{'listed in ' + listed if listed else 'not listed'}; {'loaded' if loaded else 'not loaded'}"
     if exp.state == "not_listed":

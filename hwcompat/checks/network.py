@@ -143,12 +143,13 @@ def route(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
 def nat(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
     """Masquerade (or SNAT) for traffic leaving through an interface, in any NAT backend."""
     want = str(exp.get("want"))
+    if net.nat_unreadable:
+        # the kernel walks every NAT table: one that cannot be read may hold the rule that decides
+        raise CannotCheck("; ".join(u.reason for u in net.nat_unreadable), any(u.broken for u in net.nat_unreadable))
     hits = [n for n in net.nat if n.out_interface == exp.name and not n.out_negated and n.action == want]
     looked = ", ".join(net.nat_backends) or "no NAT backend"
     if hits:
         return passed(f"{want} in {hits[0].backend}: {hits[0].text}", want, hits[0].text, looked)
-    if net.nat_unreadable:
-        raise CannotCheck("; ".join(u.reason for u in net.nat_unreadable), any(u.broken for u in net.nat_unreadable))
     if not net.nat_backends:
         raise CannotCheck("no NAT tool is installed (iptables-save, iptables-legacy-save, iptables-nft-save, nft)")
     target = "MASQUERADE" if want == "masquerade" else "SNAT --to-source ADDR"

@@ -36,13 +36,35 @@ def known(value: T | Unknown) -> T:
     return value
 
 
+#: files the kernel writes: their text always ends with a newline
+KERNEL_TEXT = ("/proc/", "/sys/", "/boot/config-")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+
+
+def broken_text(text: str, whole_lines: bool = False) -> str:
+    """Why this text cannot be what a real machine produced ('' when it can be).
+
+    Binary where text is expected (a NUL, or more than 1% control or undecodable characters), or,
+    for text that always ends with a newline (what the kernel writes, what the tools print), text
+    that ends in the middle of a line.
+    """
+    if "\x00" in text or len(_CONTROL.findall(text)) * 100 > len(text):
+        return "it holds binary data where text is expected"
+    if whole_lines and text and not text.endswith("\n"):
+        return "it ends in the middle of a line (cut short?)"
+    return ""
+
+
 def read(source: FactSource, path: str) -> str | Unknown:
-    """A file's text, or Unknown saying it is missing or unreadable."""
+    """A file's text, or Unknown saying it is missing, unreadable, or looks broken."""
     try:
         text = source.read_text(path)
     except CannotCheck as err:
         return Unknown(err.reason)
-    return Unknown(f"{path} does not exist") if text is None else text
+    if text is None:
+        return Unknown(f"{path} does not exist")
+    problem = broken_text(text, path.startswith(KERNEL_TEXT))
+    return Unknown(f"{path} looks broken: {problem}") if problem else text
 
 
 _NEEDS_ROOT = re.compile(r"permission denied|operation not permitted|must be (run as )?root|cannot init xl context", re.I)
@@ -63,7 +85,8 @@ def run_command(source: FactSource, argv: list[str] | tuple[str, ...]) -> str | 
         return Unknown(f"`{cmd}` failed with exit {out.exit}{hint}: {first}")
     if out.stdout is None:
         return Unknown(f"`{cmd}` succeeded but its output was not recorded")
-    return out.stdout
+    problem = broken_text(out.stdout, whole_lines=True)
+    return Unknown(f"the output of `{cmd}` looks broken: {problem}") if problem else out.stdout
 
 
 def parsed(parse: Callable[[str], T], text: str | Unknown, origin: str) -> T | Unknown:

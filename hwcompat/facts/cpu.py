@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwcompat.errors import CannotCheck
-from hwcompat.facts import known, parsed
+from hwcompat.facts import known, parsed, read
 from hwcompat.parsers import proc_cpuinfo
 from hwcompat.sources.base import FactSource
 
@@ -39,10 +39,7 @@ class CpuFacts:
 
 def collect(source: FactSource) -> CpuFacts:
     """Read /proc/cpuinfo."""
-    text = source.read_text(CPUINFO)
-    if text is None:
-        raise CannotCheck(f"{CPUINFO} does not exist")
-    blocks = [b for b in known(parsed(proc_cpuinfo.parse, text, source.where(CPUINFO))) if b.processor is not None]
+    blocks = [b for b in known(parsed(proc_cpuinfo.parse, read(source, CPUINFO), source.where(CPUINFO))) if b.processor is not None]
     if not blocks:
         raise CannotCheck(f"{CPUINFO} lists no processor")
     first = blocks[0]

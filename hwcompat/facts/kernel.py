@@ -9,11 +9,12 @@ boot (/etc/modules, /etc/modules-load.d/*.conf). Everything is parsed here, once
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from dataclasses import dataclass
 
 from hwcompat.errors import CannotCheck
-from hwcompat.facts import Unknown, known, parsed, read
+from hwcompat.facts import Unknown, known, parsed, read, then
 from hwcompat.parsers import cmdline, grub_default, kernel_config, modules_list, modules_load, proc_modules, proc_swaps
 from hwcompat.parsers.cmdline import CmdlineParam
 from hwcompat.parsers.proc_swaps import SwapArea
@@ -37,7 +38,9 @@ class KernelFacts:
     """What the running kernel has, and its boot configuration; each part is Unknown when it cannot be read.
 
     ``builtin`` is complete only when modules.builtin was read (``builtin_complete``); otherwise
-    it holds what /sys/module shows, which misses built-ins without parameters. ``grub`` maps each
+    it holds what /sys/module shows beyond the loaded modules, which misses built-ins without
+    parameters. ``uncertain``: modules /sys/module shows while /proc/modules lists none, which
+    are built in or loaded, and cannot be told apart. ``grub`` maps each
     GRUB variable to the parameters it puts on a command line (Unknown when its value cannot be
     known without running the shell). ``boot_modules`` maps a module to the file:line listing it.
     """
@@ -46,6 +49,7 @@ class KernelFacts:
     loaded: frozenset[str] | Unknown
     builtin: frozenset[str]
     builtin_complete: bool
+    uncertain: frozenset[str]
     on_disk: frozenset[str] | Unknown
     cmdline: Params | Unknown
     config: dict[str, str] | Unknown
@@ -71,37 +75,64 @@ class KernelFacts:
         return words
 
 
-def _modules(source: FactSource, release: str | Unknown) -> tuple[frozenset[str] | Unknown, frozenset[str], bool, frozenset[str] | Unknown]:
-    try:
-        sys_listing = source.list_dir(SYS_MODULE)
-    except CannotCheck:
-        sys_listing = None
+@dataclass(frozen=True, slots=True)
+class _Modules:
     loaded: frozenset[str] | Unknown
+    builtin: frozenset[str]
+    builtin_complete: bool
+    uncertain: frozenset[str]
+    on_disk: frozenset[str] | Unknown
+
+
+def _module_list(source: FactSource, path: str) -> frozenset[str] | Unknown:
+    """Module names of modules.builtin or modules.dep; an empty one is no real kernel's (depmod lists hundreds)."""
+    found = then(parsed(modules_list.parse, read(source, path), source.where(path)), lambda ms: frozenset(m.name for m in ms))
+    if isinstance(found, frozenset) and not found:
+        return Unknown(f"{path} looks broken: it names no module at all")
+    return found
+
+
+def _modules(source: FactSource, release: str | Unknown) -> _Modules:
     try:
-        modules_text = source.read_text(PROC_MODULES)
-    except CannotCheck as err:
-        loaded = Unknown(err.reason)
+        sys_listing = frozenset(source.list_dir(SYS_MODULE) or ())
+    except CannotCheck:
+        sys_listing = frozenset()
+    text = read(source, PROC_MODULES)
+    loaded: frozenset[str] | Unknown
+    if isinstance(text, Unknown):
+        # /sys/module without /proc/modules: a kernel built without module support
+        loaded = frozenset() if text.reason.endswith("does not exist") and sys_listing else text
     else:
-        if modules_text is not None:
-            mods = parsed(proc_modules.parse, modules_text, source.where(PROC_MODULES))
-            loaded = mods if isinstance(mods, Unknown) else frozenset(m.name for m in mods)
-        elif sys_listing is not None:
-            # /sys/module without /proc/modules: a kernel built without module support
-            loaded = frozenset()
-        else:
-            loaded = Unknown(f"{PROC_MODULES} does not exist")
-    builtin = frozenset(sys_listing or ()) - (loaded if isinstance(loaded, frozenset) else frozenset())
+        loaded = then(parsed(proc_modules.parse, text, source.where(PROC_MODULES)), lambda ms: frozenset(m.name for m in ms))
+    builtin: frozenset[str] = frozenset()
     builtin_complete = False
     on_disk: frozenset[str] | Unknown = Unknown("kernel release unknown")
     if isinstance(release, str):
         base = f"/lib/modules/{release}"
-        listed = parsed(modules_list.parse, read(source, f"{base}/modules.builtin"), source.where(f"{base}/modules.builtin"))
+        listed = _module_list(source, f"{base}/modules.builtin")
         if not isinstance(listed, Unknown):
-            builtin = builtin | {m.name for m in listed}
-            builtin_complete = True
-        deps = parsed(modules_list.parse, read(source, f"{base}/modules.dep"), source.where(f"{base}/modules.dep"))
-        on_disk = deps if isinstance(deps, Unknown) else frozenset(m.name for m in deps)
-    return loaded, builtin, builtin_complete, on_disk
+            builtin, builtin_complete = listed, True
+        on_disk = _module_list(source, f"{base}/modules.dep")
+    if isinstance(loaded, frozenset) and not loaded and isinstance(text, str) and isinstance(on_disk, frozenset) and on_disk:
+        loaded = Unknown(f"{PROC_MODULES} looks broken: it lists no module at all, in a kernel built with {len(on_disk)} modules "
+                         "(a running distribution kernel hardly ever has none loaded)")
+    uncertain: frozenset[str] = frozenset()
+    if isinstance(loaded, frozenset) and loaded:
+        # /sys/module holds loaded modules and built-in code with parameters: what is not loaded is built in
+        builtin |= sys_listing - loaded
+    elif isinstance(loaded, frozenset):
+        # nothing loaded, yet /sys/module shows these: built in, or a /proc/modules that lost its lines
+        uncertain = sys_listing - builtin
+    return _Modules(loaded, builtin, builtin_complete, uncertain, on_disk)
+
+
+def _options(text: str, origin: str) -> dict[str, str] | Unknown:
+    opts = parsed(kernel_config.parse, text, origin)
+    if isinstance(opts, Unknown):
+        return opts
+    if not opts:
+        return Unknown(f"{origin} looks broken: it sets no CONFIG_ option at all (a kernel config lists thousands)")
+    return {o.name: o.value for o in opts}
 
 
 def _config(source: FactSource, release: str | Unknown) -> tuple[dict[str, str] | Unknown, str]:
@@ -110,8 +141,7 @@ def _config(source: FactSource, release: str | Unknown) -> tuple[dict[str, str] 
         path = f"/boot/config-{release}"
         text = read(source, path)
         if isinstance(text, str):
-            opts = parsed(kernel_config.parse, text, source.where(path))
-            return (opts if isinstance(opts, Unknown) else {o.name: o.value for o in opts}), source.where(path)
+            return _options(text, source.where(path)), source.where(path)
         tried.append(text.reason)
     try:
         data = source.read_bytes("/proc/config.gz")
@@ -127,8 +157,7 @@ def _config(source: FactSource, release: str | Unknown) -> tuple[dict[str, str] 
             text = gzip.decompress(data).decode("utf-8", "replace")
         except (OSError, EOFError, zlib.error) as err:
             return Unknown(f"/proc/config.gz is not readable gzip: {err}"), origin
-        opts = parsed(kernel_config.parse, text, origin)
-        return (opts if isinstance(opts, Unknown) else {o.name: o.value for o in opts}), origin
+        return _options(text, origin), origin
     return Unknown("no kernel config: " + "; ".join(tried)), ""
 
 
@@ -182,16 +211,27 @@ def _boot_modules(source: FactSource) -> dict[str, str] | Unknown:
     return found
 
 
+def _release(source: FactSource) -> str | Unknown:
+    text = read(source, OSRELEASE)
+    if isinstance(text, Unknown):
+        return text
+    release = text.strip()
+    # the kernel's release is at most 64 printable characters (__NEW_UTS_LEN) and names /lib/modules/<release>
+    if not re.fullmatch(r"[\x21-\x7e]{1,64}", release) or "/" in release or release in (".", ".."):
+        return Unknown(f"{OSRELEASE} looks broken: {release[:80]!r} is not a kernel release")
+    return release
+
+
 def collect(source: FactSource) -> KernelFacts:
     """Read the running kernel's state and its boot configuration."""
-    release_text = read(source, OSRELEASE)
-    release = release_text.strip() if isinstance(release_text, str) else release_text
-    loaded, builtin, builtin_complete, on_disk = _modules(source, release)
+    release = _release(source)
+    mods = _modules(source, release)
     params = parsed(cmdline.parse, read(source, CMDLINE), source.where(CMDLINE))
     config, config_origin = _config(source, release)
     swaps = parsed(proc_swaps.parse, read(source, SWAPS), source.where(SWAPS))
     return KernelFacts(
-        release=release, loaded=loaded, builtin=builtin, builtin_complete=builtin_complete, on_disk=on_disk,
+        release=release, loaded=mods.loaded, builtin=mods.builtin, builtin_complete=mods.builtin_complete, uncertain=mods.uncertain,
+        on_disk=mods.on_disk,
         cmdline=params if isinstance(params, Unknown) else tuple(params), config=config, config_origin=config_origin,
         swaps=swaps if isinstance(swaps, Unknown) else tuple(swaps), grub=_grub(source), boot_modules=_boot_modules(source),
         origin=source.where(PROC_MODULES), release_origin=source.where(OSRELEASE), cmdline_origin=source.where(CMDLINE),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwcompat.errors import CannotCheck
-from hwcompat.facts import known, parsed
+from hwcompat.facts import known, parsed, read
 from hwcompat.parsers import proc_meminfo
 from hwcompat.sources.base import FactSource
 
@@ -22,10 +22,7 @@ class MemoryFacts:
 
 def collect(source: FactSource) -> MemoryFacts:
     """Read MemTotal from /proc/meminfo."""
-    text = source.read_text(MEMINFO)
-    if text is None:
-        raise CannotCheck(f"{MEMINFO} does not exist")
-    entries = known(parsed(proc_meminfo.parse, text, source.where(MEMINFO)))
+    entries = known(parsed(proc_meminfo.parse, read(source, MEMINFO), source.where(MEMINFO)))
     total = next((e.value for e in entries if e.key == "MemTotal"), None)
     if total is None:
         raise CannotCheck(f"{MEMINFO} has no MemTotal line")

@@ -94,13 +94,66 @@ def _ip(source: FactSource, json_argv: list[str], parse_json: Callable[[str], li
     return then(parsed(parse_text, run_command(source, text_argv), " ".join(text_argv)), tuple)
 
 
+IP_TABLES_NAMES = "/proc/net/ip_tables_names"
+
+
+def _legacy_nat(source: FactSource) -> bool:
+    """Whether a legacy (x_tables) nat table can exist here, so that asking for it changes nothing.
+
+    ``iptables-legacy-save -t nat`` creates the table it asks for (and makes the kernel load
+    iptable_nat), so it only runs when /proc/net/ip_tables_names lists nat. Where that cannot be
+    told (a snapshot that did not record it), the recorded answer is replayed.
+    """
+    names = read(source, IP_TABLES_NAMES)
+    if isinstance(names, Unknown):
+        return not names.reason.endswith("does not exist")  # no file: the ip_tables module is not loaded
+    return "nat" in names.split()
+
+
+def _nf_tables(source: FactSource) -> bool:
+    """Whether asking nft (or iptables-nft-save) changes nothing: False only when it would make the kernel load nf_tables.
+
+    That is the case when nf_tables is a module on disk (modules.dep) that is not loaded
+    (/sys/module); then no nftables rule can exist either. Where nf_tables is loaded, built in, or
+    not a module this kernel can load, the question is only a question.
+    """
+    try:
+        loaded = source.list_dir("/sys/module")
+    except CannotCheck:
+        return True  # not recorded: replay what was recorded
+    if loaded is None or "nf_tables" in loaded:
+        return True
+    release = read(source, "/proc/sys/kernel/osrelease")
+    on_disk = read(source, f"/lib/modules/{release.strip()}/modules.dep") if isinstance(release, str) else release
+    return not (isinstance(on_disk, str) and "/nf_tables.ko" in on_disk)
+
+
+def _nft_nat(source: FactSource) -> list[NatRule] | Unknown:
+    text = run_command(source, ["nft", "-j", "list", "ruleset"])
+    if isinstance(text, str) and not text.strip():
+        return Unknown("the output of `nft -j list ruleset` looks broken: it is empty (nft prints at least its metainfo)")
+    found = parsed(nft_json.parse, text, "nft -j list ruleset")
+    if isinstance(found, Unknown):
+        return found
+    return [NatRule(f"nft ({n.action})", n.chain, n.out_interface, n.out_negated, n.source,
+                    "masquerade" if "MASQUERADE" in n.action or n.action == "masquerade" else "snat",
+                    f"table {n.family} {n.table} chain {n.chain}: oifname {'!= ' if n.out_negated else ''}{n.out_interface} {n.action}")
+            for n in found]
+
+
 def _nat(source: FactSource) -> tuple[tuple[NatRule, ...], tuple[str, ...], tuple[Unknown, ...]]:
     rules: list[NatRule] = []
     used: list[str] = []
     unreadable: list[Unknown] = []
-    variants = [["iptables-legacy-save", "-t", "nat"], ["iptables-nft-save", "-t", "nat"]]
+    legacy, nftables = _legacy_nat(source), _nf_tables(source)
+    if not legacy:
+        used.append("iptables-legacy (no nat table)")
+    if not nftables:
+        used.append("nftables (nf_tables not loaded)")
+    variants = ([["iptables-legacy-save", "-t", "nat"]] if legacy else []) + ([["iptables-nft-save", "-t", "nat"]] if nftables else [])
     outputs = [(v, run_command(source, v)) for v in variants]
-    if all(isinstance(o, Unknown) and "not installed" in o.reason for _, o in outputs):
+    if legacy and all(isinstance(o, Unknown) and "not installed" in o.reason for _, o in outputs):
+        # iptables before 1.8 has one iptables-save, on x_tables
         outputs = [(["iptables-save", "-t", "nat"], run_command(source, ["iptables-save", "-t", "nat"]))]
     for argv, text in outputs:
         if isinstance(text, Unknown):
@@ -115,18 +168,14 @@ def _nat(source: FactSource) -> tuple[tuple[NatRule, ...], tuple[str, ...], tupl
         for r in rules_read:
             if r.table == "nat" and r.target in ("MASQUERADE", "SNAT"):
                 rules.append(NatRule(argv[0], r.chain, r.out_interface, r.out_negated, r.source, r.target.lower(), r.text))
-    text = run_command(source, ["nft", "-j", "list", "ruleset"])
-    if isinstance(text, Unknown):
-        if "not installed" not in text.reason:
-            unreadable.append(text)
-    elif isinstance(nft := parsed(nft_json.parse, text, "nft -j list ruleset"), Unknown):
-        unreadable.append(nft)
-    else:
-        used.append("nft")
-        for n in nft:
-            action = "masquerade" if "MASQUERADE" in n.action or n.action == "masquerade" else "snat"
-            rules.append(NatRule(f"nft ({n.action})", n.chain, n.out_interface, n.out_negated, n.source, action,
-                                 f"table {n.family} {n.table} chain {n.chain}: oifname {'!= ' if n.out_negated else ''}{n.out_interface} {n.action}"))
+    if nftables:
+        nft = _nft_nat(source)
+        if isinstance(nft, Unknown):
+            if "not installed" not in nft.reason:
+                unreadable.append(nft)
+        else:
+            used.append("nft")
+            rules += nft
     return tuple(rules), tuple(used), tuple(unreadable)
 
 
@@ -147,6 +196,8 @@ def _openvpn(source: FactSource) -> dict[str, OpenVpnConfig] | Unknown:
             read_directives = parsed(openvpn_conf.parse, text, source.where(path))
             if isinstance(read_directives, Unknown):
                 return read_directives
+            if not read_directives:
+                return Unknown(f"{path} looks broken: it holds no directive at all")
             directives = tuple(read_directives)
             auth = next((d for d in reversed(directives) if d.name == "auth-user-pass"), None)
             auth_file = posixpath.normpath(posixpath.join(base, auth.args[0])) if auth and auth.args else None
@@ -179,6 +230,10 @@ def collect(source: FactSource) -> NetworkFacts:
     if not isinstance(routes, Unknown):
         # rules are IPv4 (ip rule lists inet by default); an IPv6 default route must never route IPv4
         routes = tuple(r for r in routes if r.family == "inet")
+        if not routes:
+            routes = Unknown("the route listing looks broken: it holds no IPv4 route at all (a running machine has at least its local routes)")
+    if isinstance(rules, tuple) and not rules:
+        rules = Unknown("the rule listing looks broken: it holds no rule at all (the kernel keeps its local, main and default rules)")
     forwarding = _sysctl(source, "/proc/sys/net/ipv4/ip_forward")
     rp: dict[str, int] | Unknown
     try:

@@ -75,6 +75,8 @@ def _sys_version(source: FactSource) -> str | Unknown:
         if isinstance(p, Unknown):
             return p
     major, minor, extra = (str(p).strip() for p in parts)
+    if not (major.isdigit() and minor.isdigit()):
+        return Unknown(f"{HYPERVISOR}/version looks broken: major {major[:20]!r}, minor {minor[:20]!r} are not numbers")
     return f"{major}.{minor}{extra}"
 
 

@@ -153,8 +153,16 @@ def parse_addrs(text: str) -> list[IpAddr]:
         for a in infos:
             if not isinstance(a, dict) or not isinstance(a.get("local"), str):
                 continue
+            family = str(a.get("family", ""))
             plen = a.get("prefixlen")
-            out.append(IpAddr(ifname, str(a.get("family", "")), a["local"], plen if isinstance(plen, int) else 32, _opt(a, "address")))
+            if not isinstance(plen, int) or isinstance(plen, bool):
+                plen = 32 if family == "inet" else 128
+            if family == "inet":
+                try:
+                    ipaddress.IPv4Interface(f"{a['local']}/{plen}")
+                except ValueError:
+                    raise ParseError("ip_addr", 1, json.dumps(a)[:200], f"{a['local']!r}/{plen} of {ifname} is not an IPv4 address and prefix") from None
+            out.append(IpAddr(ifname, family, a["local"], plen, _opt(a, "address")))
     return out
 
 

@@ -23,7 +23,8 @@ Records (:class:`IptRule`)::
     to_source: str | None
     text: str             # the line as written
 
-Raises ParseError for a rule before any ``*table`` line, or a line it cannot split.
+Raises ParseError for a rule before any ``*table`` line, a line it cannot split, or a table that
+is not closed by ``COMMIT`` (output cut short).
 """
 
 from __future__ import annotations
@@ -55,13 +56,18 @@ class IptRule:
 def parse(text: str) -> list[IptRule]:
     """Parse iptables-save output."""
     table = None
+    opened = (0, "")
     out = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#") or stripped.startswith(":") or stripped == "COMMIT":
+        if stripped == "COMMIT":
+            opened = (0, "")
+            continue
+        if not stripped or stripped.startswith("#") or stripped.startswith(":"):
             continue
         if stripped.startswith("*"):
             table = stripped[1:]
+            opened = (line_no, line)
             continue
         if not stripped.startswith("-A "):
             raise ParseError(NAME, line_no, line, "expected *table, :chain, -A rule or COMMIT")
@@ -95,4 +101,6 @@ def parse(text: str) -> list[IptRule]:
             opts.get("-i") or opts.get("--in-interface"), opts.get("-s") or opts.get("--source"),
             opts.get("-d") or opts.get("--destination"), opts.get("-j") or opts.get("--jump"), opts.get("--to-source"), stripped,
         ))
+    if opened[0]:
+        raise ParseError(NAME, opened[0], opened[1], "this table is not closed by COMMIT (the output was cut short?)")
     return out

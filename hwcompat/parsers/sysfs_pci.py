@@ -63,13 +63,10 @@ def _hex(attrs: dict[str, str | None], name: str, digits: int, dev: UdevDevice, 
         if required:
             raise ParseError(NAME, 0, dev.sys_path, f"attribute {name!r} is missing")
         return None
-    try:
-        value = int(raw, 16)
-    except ValueError:
-        raise ParseError(NAME, 0, f"{dev.sys_path}/{name}: {raw}", f"{name} is not hexadecimal") from None
-    if value < 0 or value >= 16**digits:
-        raise ParseError(NAME, 0, f"{dev.sys_path}/{name}: {raw}", f"{name} is out of range")
-    return f"{value:0{digits}x}"
+    # the kernel prints these as 0x and a fixed number of hex digits (drivers/pci/pci-sysfs.c)
+    if not re.fullmatch(f"0x[0-9a-fA-F]{{{digits}}}", raw):
+        raise ParseError(NAME, 0, f"{dev.sys_path}/{name}: {raw}", f"{name} is not 0x and {digits} hexadecimal digits")
+    return raw[2:].lower()
 
 
 def _node(attrs: dict[str, str | None], dev: UdevDevice) -> int | None:

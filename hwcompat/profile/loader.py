@@ -18,7 +18,7 @@ import yaml
 
 from hwcompat import suite_root
 from hwcompat.errors import ProfileError
-from hwcompat.matchers import MATCHER_KEYS, Origin
+from hwcompat.matchers import Origin
 from hwcompat.profile.model import Origins, Profile, build
 from hwcompat.profile.model import Path as KeyPath
 
@@ -47,18 +47,28 @@ def display(path: Path) -> str:
         return str(path)
 
 
-def find_profile(ref: str, relative_to: Path | None = None) -> Path:
-    """Resolve ``ref`` (a path, or a name under profiles/ such as ``hosts/x10sae-xen-dom0``).
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+_SUFFIXES = (".yaml", ".yml")
 
-    :raises FileNotFoundError: listing where it looked
+
+def find_profile(ref: str, relative_to: Path | None = None) -> Path:
+    """Resolve ``ref``: a path to a ``.yaml``/``.yml`` file, or a name under profiles/ such as ``hosts/x10sae-xen-dom0``.
+
+    Nothing else is ever opened: a name is looked up only as ``<name>.yaml`` or ``<name>.yml``
+    inside profiles/ (or beside the profile that names it), never outside them.
+
+    :raises FileNotFoundError: listing where it looked (or saying why the reference is refused)
     """
-    candidates = []
     given = Path(ref)
-    if given.suffix in (".yaml", ".yml") or given.is_absolute():
-        candidates.append(given if given.is_absolute() or relative_to is None else relative_to / given)
+    if given.suffix in _SUFFIXES:
+        candidates = [relative_to / given] if relative_to is not None and not given.is_absolute() else []
         candidates.append(given)
-    for base in ([relative_to] if relative_to else []) + [PROFILES_DIR]:
-        candidates += [base / f"{ref}.yaml", base / f"{ref}.yml", base / ref]
+    elif not _NAME.fullmatch(ref) or ".." in ref.split("/"):
+        raise FileNotFoundError(f"{ref[:80]!r} is neither a profile name (like hosts/x10sae-xen-dom0) nor a .yaml or .yml file")
+    else:
+        candidates = []
+        for base in ([relative_to] if relative_to else []) + [PROFILES_DIR]:
+            candidates += [c for c in (base / f"{ref}.yaml", base / f"{ref}.yml") if c.resolve().is_relative_to(base.resolve())]
     for c in candidates:
         if c.is_file():
             return c
@@ -67,31 +77,59 @@ def find_profile(ref: str, relative_to: Path | None = None) -> Path:
 
 # --- YAML with lines ----------------------------------------------------------------------------
 
+MAX_PROFILE_BYTES = 16 << 20
+MAX_DEPTH = 40
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it: same nodes, much faster
+
+
+def _yaml_error(err: yaml.YAMLError, text: str, file: str) -> ProfileError:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if mark is not None:
+        line = mark.line + 1
+    elif isinstance(getattr(err, "position", None), int):  # the reader's errors (a NUL, a control character)
+        line = text.count("\n", 0, err.position) + 1  # type: ignore[attr-defined]
+    else:
+        line = 0
+    problem = getattr(err, "problem", None) or getattr(err, "reason", None) or str(err).splitlines()[0]
+    return ProfileError(file, line, "", f"not valid YAML: {problem}")
+
+
 def _located(text: str, file: str) -> tuple[object, dict[KeyPath, Origin]]:
-    """Parse YAML into plain data plus the line of every key path; duplicate keys are errors."""
-    loader = yaml.SafeLoader(text)
+    """Parse YAML into plain data plus the line of every key path.
+
+    Duplicate keys, keys that are not strings, anchors and aliases (a profile never needs them, and
+    they make tiny files expand without bound) and nesting deeper than any profile are errors.
+    """
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-        line = mark.line + 1 if mark else 0
-        problem = getattr(err, "problem", None) or str(err)
-        raise ProfileError(file, line, "", f"not valid YAML: {problem}") from None
-    finally:
-        loader.dispose()
+        raise _yaml_error(err, text, file) from None
+    except RecursionError:
+        raise ProfileError(file, 0, "", "not valid YAML: nested too deeply") from None
     origins: dict[KeyPath, Origin] = {}
     if root is None:
         raise ProfileError(file, 1, "", "the file is empty; expected a mapping with at least 'name'")
+    seen: set[int] = set()
 
     def walk(node: yaml.Node, path: KeyPath) -> object:
-        origins.setdefault(path, Origin(file, node.start_mark.line + 1))
+        line = node.start_mark.line + 1
+        if id(node) in seen:
+            # the node is the anchored one (its own line); the alias sits where this key or item was written
+            used = origins.get(path) or origins.get(path[:-1]) or Origin(file, line)
+            raise ProfileError(file, used.line, _dotted(path), "YAML aliases (*name) are not allowed in a profile: write the value out")
+        if len(path) > MAX_DEPTH:
+            raise ProfileError(file, line, _dotted(path[:3]) + "...", f"nested more than {MAX_DEPTH} levels deep; no profile key is")
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            seen.add(id(node))
+        origins.setdefault(path, Origin(file, line))
         if isinstance(node, yaml.MappingNode):
             out: dict[object, object] = {}
             for key_node, value_node in node.value:
-                key = loader.construct_object(key_node)
-                if isinstance(key, int | float | bool) or key is None:
-                    key = str(key_node.value) if key is not None else "null"
-                    raise ProfileError(file, key_node.start_mark.line + 1, _dotted(path), f"key {key!r} must be a string (quote it)")
+                key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                if not isinstance(key, str):
+                    shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else f"a {key_node.id}"
+                    raise ProfileError(file, key_node.start_mark.line + 1, _dotted(path), f"key {str(shown)[:80]!r} must be a string (quote it)")
                 if key in out:
                     first = origins[(*path, key)].line
                     raise ProfileError(file, key_node.start_mark.line + 1, _dotted((*path, key)), f"duplicate key (first at line {first})")
@@ -105,8 +143,9 @@ def _located(text: str, file: str) -> tuple[object, dict[KeyPath, Origin]]:
     try:
         return walk(root, ()), origins
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ProfileError(file, mark.line + 1 if mark else 0, "", f"not valid YAML: {err}") from None
+        raise _yaml_error(err, text, file) from None
+    finally:
+        loader.dispose()
 
 
 def _dotted(path: KeyPath) -> str:
@@ -135,10 +174,12 @@ def _type_name(value: object) -> str:
 
 def _got(value: object) -> str:
     if isinstance(value, dict):
-        return f"a mapping with keys {', '.join(map(str, value))}" if value else "an empty mapping"
+        keys = ", ".join(str(k)[:40] for k in list(value)[:8]) + (", ..." if len(value) > 8 else "")
+        return f"a mapping with keys {keys}" if value else "an empty mapping"
     if isinstance(value, list):
         return f"a list of {len(value)}"
-    return f"{_type_name(value)} {json.dumps(value, default=str)}"
+    shown = json.dumps(value, default=str)
+    return f"{_type_name(value)} {shown if len(shown) <= 80 else shown[:77] + '...'}"
 
 
 def _resolve_ref(sch: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -212,8 +253,33 @@ def _errors(value: object, sch: Mapping[str, Any], path: KeyPath) -> list[tuple[
 
 # --- extends and merge ------------------------------------------------------------------------
 
-def _is_matcher(value: object) -> bool:
-    return isinstance(value, dict) and bool(value) and set(value) <= MATCHER_KEYS
+def _schema_at(path: KeyPath) -> Mapping[str, Any]:
+    """The schema of the value at a key path (``{}`` where the schema says nothing)."""
+    sch: Mapping[str, Any] = schema()
+    for key in path:
+        sch = _resolve_ref(sch)
+        if isinstance(key, int):
+            sch = sch.get("items", {})
+            continue
+        pattern = next((p for p in sch.get("patternProperties", {}) if re.search(p, key)), None)
+        if key in sch.get("properties", {}):
+            sch = sch["properties"][key]
+        elif pattern is not None:
+            sch = sch["patternProperties"][pattern]
+        else:
+            extra = sch.get("additionalProperties")
+            sch = extra if isinstance(extra, dict) else {}
+    return _resolve_ref(sch)
+
+
+def _mergeable(path: KeyPath) -> bool:
+    """True for a mapping the schema defines as one (a section, a device entry), merged key by key on extends.
+
+    A matcher written as a mapping (``{version: ">=4.3"}``, ``{any_of: [...]}``) is one value and
+    replaces what an extended profile said, whatever its keys happen to be called.
+    """
+    sch = _schema_at(path)
+    return sch.get("type") == "object" and "anyOf" not in sch
 
 
 def _merge(base: dict[str, Any], base_origins: dict[KeyPath, Origin], over: Mapping[str, Any],
@@ -221,7 +287,7 @@ def _merge(base: dict[str, Any], base_origins: dict[KeyPath, Origin], over: Mapp
     """Apply ``over`` onto ``base`` in place: mappings merge key by key, values (matchers) replace."""
     for key, value in over.items():
         kpath = (*path, key)
-        if isinstance(value, dict) and not _is_matcher(value) and isinstance(base.get(key), dict) and not _is_matcher(base[key]):
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and _mergeable(kpath):
             base_origins[kpath] = over_origins[kpath]
             _merge(base[key], base_origins, value, over_origins, kpath)
             continue
@@ -270,9 +336,15 @@ def _validated(text: str, file: str) -> tuple[dict[str, Any], dict[KeyPath, Orig
 def _load_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
     file = display(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ProfileError(file, 0, "", f"cannot read: {getattr(err, 'strerror', None) or err}") from None
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ProfileError(file, 0, "", f"cannot read: {err.strerror or err}") from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise ProfileError(file, 0, "", f"{len(raw)} bytes; a profile may have at most {MAX_PROFILE_BYTES >> 20} MiB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ProfileError(file, raw.count(b"\n", 0, err.start) + 1, "", f"not UTF-8 text (byte {raw[err.start]:#04x})") from None
     data, origins, _ = _validated(text, file)
     return data, origins
 
@@ -282,7 +354,13 @@ def _semantic(err: ValueError, origins: Origins, file: str) -> ProfileError:
     return ProfileError(file, origins.get(kpath, Origin(file, 0)).line, _dotted(kpath), str(err))
 
 
-def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], dict[KeyPath, Origin], tuple[str, ...]]:
+Resolved = tuple[dict[str, Any], dict[KeyPath, Origin], tuple[str, ...]]
+
+
+def _resolve(path: Path, stack: tuple[Path, ...], done: dict[Path, Resolved]) -> Resolved:
+    """One profile with its ``extends`` applied; ``done`` keeps each file resolved once per load."""
+    if path.resolve() in done:
+        return done[path.resolve()]
     data, origins = _load_file(path)
     merged: dict[str, Any] = {}
     merged_origins: dict[KeyPath, Origin] = {}
@@ -292,18 +370,19 @@ def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], dict[
         try:
             parent = find_profile(ref, path.parent)
         except FileNotFoundError as err:
-            raise ProfileError(origin.file, origin.line, f"extends[{i}]", f"profile {ref!r} not found (looked for {err})") from None
+            raise ProfileError(origin.file, origin.line, f"extends[{i}]", f"profile {ref[:80]!r} not found (looked for {err})") from None
         if parent.resolve() in stack:
             cycle = " -> ".join(display(p) for p in (*stack, parent.resolve()))
             raise ProfileError(origin.file, origin.line, f"extends[{i}]", f"cyclic extends: {cycle}")
-        pdata, porigins, pchain = _resolve(parent, (*stack, parent.resolve()))
-        _merge(merged, merged_origins, pdata, porigins)
+        pdata, porigins, pchain = _resolve(parent, (*stack, parent.resolve()), done)
+        _merge(merged, merged_origins, _copy(pdata), porigins)
         chain += [c for c in pchain if c not in chain]
     own = {k: v for k, v in data.items() if k != "extends"}
     _merge(merged, merged_origins, own, {p: o for p, o in origins.items() if not p or p[0] != "extends"})
     merged_origins[()] = origins[()]
     chain.append(display(path))
-    return merged, merged_origins, tuple(chain)
+    done[path.resolve()] = (merged, merged_origins, tuple(chain))
+    return done[path.resolve()]
 
 
 def load(ref: str | Path) -> Profile:
@@ -315,7 +394,7 @@ def load(ref: str | Path) -> Profile:
         path = ref if isinstance(ref, Path) else find_profile(ref)
     except FileNotFoundError as err:
         raise ProfileError(str(ref), 0, "", f"no such profile (looked for {err})") from None
-    data, origins, chain = _resolve(path, (path.resolve(),))
+    data, origins, chain = _resolve(path, (path.resolve(),), {})
     try:
         return build(data, origins, display(path), chain)
     except ValueError as err:
@@ -335,8 +414,8 @@ def load_all(refs: list[str]) -> Profile:
             path = find_profile(ref)
         except FileNotFoundError as err:
             raise ProfileError("--extends", 0, "", f"profile {ref!r} not found (looked for {err})") from None
-        data, origins, pchain = _resolve(path, (path.resolve(),))
-        _merge(merged, merged_origins, data, origins)
+        data, origins, pchain = _resolve(path, (path.resolve(),), {})
+        _merge(merged, merged_origins, _copy(data), origins)
         chain += [c for c in pchain if c not in chain]
     merged["name"] = " + ".join(refs)
     try:
@@ -353,11 +432,22 @@ def load_text(text: str, file: str = "<profile>") -> Profile:
     return profile
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value as often as it appears: profiles refuse YAML aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def dump_data(data: object) -> str:
+    """YAML text for profile data, keys in the order given, without aliases."""
+    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+
+
 def dump(profile: Profile, extends: tuple[str, ...] = (), header: str = "") -> str:
     """YAML text for a profile; ``load_text(dump(p))`` gives back the same expectations."""
     data = profile.to_data()
     if extends:
         data = {"name": data.pop("name"), **({"description": data.pop("description")} if "description" in data else {}),
                 "extends": list(extends), **data}
-    body = yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
-    return header + body
+    return header + dump_data(data)

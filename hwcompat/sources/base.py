@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from hwcompat.errors import CannotCheck
+
 #: sysfs attributes of a PCI device that hwcompat reads (live through pyudev, offline from the mirror)
 PCI_ATTRIBUTES = ("vendor", "device", "class", "subsystem_vendor", "subsystem_device", "revision", "numa_node")
 PCI_BUS_DIR = "/sys/bus/pci/devices"
+NO_PCI_BUS = f"{PCI_BUS_DIR} does not exist: this kernel shows no PCI bus at all, or the evidence of it was lost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +106,22 @@ def walk_pci_sysfs(reader: FileReader) -> list[UdevDevice]:
     """
     names = reader.list_dir(PCI_BUS_DIR)
     if names is None:
-        return []
+        raise CannotCheck(NO_PCI_BUS)
     devices = []
     for name in names:
         link = f"{PCI_BUS_DIR}/{name}"
         target = reader.read_link(link)
         sys_path = posixpath.normpath(posixpath.join(PCI_BUS_DIR, target)) if target else link
-        attrs = tuple((a, _strip(reader.read_text(f"{sys_path}/{a}"))) for a in PCI_ATTRIBUTES)
+        attrs = tuple((a, _attribute(reader, f"{sys_path}/{a}")) for a in PCI_ATTRIBUTES)
         driver_link = reader.read_link(f"{sys_path}/driver")
         driver = posixpath.basename(driver_link) if driver_link else None
         devices.append(UdevDevice(sys_path, driver, attrs))
     return sorted(devices, key=lambda d: d.sys_path)
 
 
-def _strip(text: str | None) -> str | None:
+def _attribute(reader: FileReader, path: str) -> str | None:
+    """A sysfs attribute's value; the kernel ends each with a newline, so one without was cut short."""
+    text = reader.read_text(path)
+    if text is not None and not text.endswith("\n"):
+        raise CannotCheck(f"{path} looks broken: it ends in the middle of a line (cut short?)")
     return None if text is None else text.strip()

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Sequence
 
 from hwcompat.errors import CannotCheck
-from hwcompat.sources.base import PCI_ATTRIBUTES, CommandOutput, FileStat, UdevDevice, walk_pci_sysfs
+from hwcompat.sources.base import NO_PCI_BUS, PCI_ATTRIBUTES, PCI_BUS_DIR, CommandOutput, FileStat, UdevDevice, walk_pci_sysfs
 
 COMMAND_TIMEOUT_S = 30
 
@@ -112,6 +112,8 @@ class LiveSource:
 
     def pci_devices(self) -> list[UdevDevice]:
         """PCI devices through pyudev; where libudev is missing, the same sysfs walk snapshots use."""
+        if self.list_dir(PCI_BUS_DIR) is None:
+            raise CannotCheck(NO_PCI_BUS)
         try:
             import pyudev  # noqa: PLC0415 - libudev is loaded only when PCI facts are wanted
 

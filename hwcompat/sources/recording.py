@@ -3,9 +3,11 @@
 The answers can be written out as a snapshot (format v1) that replays to the same facts.
 
 Only what the collectors asked for is recorded. Paths that were asked for and did not exist go
-into ``recorded`` too, so the snapshot says "absent" for them instead of "unknown". File
-*contents* are only ever what ``read_text`` returned; ``stat`` records metadata alone, which is
-how credential files are kept out of snapshots.
+into ``recorded`` too, so the snapshot says "absent" for them instead of "unknown"; directories
+that were listed go into ``listed`` with their entry names. File *contents* are only ever what
+``read_text`` returned; ``stat`` records metadata alone, which is how credential files are kept
+out of snapshots. A snapshot is written under a temporary name, manifest last, and renamed into
+place: a run that was cut short leaves no directory or tarball that looks complete.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import io
 import json
 import os
 import posixpath
+import shutil
 import tarfile
 import time
 from collections.abc import Sequence
@@ -123,13 +126,14 @@ class RecordingSource:
             "captured_by": f"hwcompat {__version__}",
             "hostname": hostname,
             "recorded": sorted(set(self.files) | set(self.links) | self.absent),
+            "listed": {path: names for path, names in sorted(self.dirs.items())},
             "commands": commands,
             "stat": {p: asdict(s) for p, s in sorted(self.stats.items())},
         }
 
     def entries(self, hostname: str) -> list[tuple[str, str, str | bytes]]:
-        """Everything to write, as (relative path, kind, payload) with kind file|link|dir."""
-        out: list[tuple[str, str, str | bytes]] = [("manifest.json", "file", json.dumps(self.manifest(hostname), indent=2) + "\n")]
+        """Everything to write, as (relative path, kind, payload) with kind file|link|dir; the manifest comes last."""
+        out: list[tuple[str, str, str | bytes]] = []
         seen = set()
         for path, target in sorted(self.links.items()):
             out.append(("fs" + path, "link", target))
@@ -143,11 +147,14 @@ class RecordingSource:
         for argv, cmd in sorted(self.commands.items()):
             if cmd.stdout is not None:
                 out.append((f"cmd/{command_slug(argv)}", "file", cmd.stdout))
+        out.append(("manifest.json", "file", json.dumps(self.manifest(hostname), indent=2) + "\n"))
         return out
 
 
 def write_snapshot(recording: RecordingSource, out: str | Path, hostname: str) -> Path:
     """Write a recording as a snapshot directory, or a ``.tar.gz`` when ``out`` ends so.
+
+    Written under a temporary name beside ``out``, manifest last, then renamed to ``out``.
 
     :raises SnapshotError: when ``out`` already exists (nothing is overwritten)
     """
@@ -155,28 +162,45 @@ def write_snapshot(recording: RecordingSource, out: str | Path, hostname: str) -
     if target.exists() or target.is_symlink():
         raise SnapshotError(str(target), "already exists; choose a new path (nothing was written)")
     entries = recording.entries(hostname)
-    if target.name.endswith((".tar.gz", ".tgz")):
-        top = target.name.removesuffix(".tar.gz").removesuffix(".tgz")
-        with tarfile.open(target, "w:gz") as tar:
-            for rel, kind, payload in entries:
-                info = tarfile.TarInfo(f"{top}/{rel}")
-                info.mtime = int(time.time())
-                if kind == "file":
-                    data = payload.encode("utf-8") if isinstance(payload, str) else payload
-                    info.size = len(data)
-                    info.mode = 0o644
-                    tar.addfile(info, io.BytesIO(data))
-                elif kind == "link":
-                    info.type = tarfile.SYMTYPE
-                    info.linkname = str(payload)
-                    tar.addfile(info)
-                else:
-                    info.type = tarfile.DIRTYPE
-                    info.mode = 0o755
-                    tar.addfile(info)
-        return target
-    target.mkdir(parents=True)
-    root = target.resolve()
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        if target.name.endswith((".tar.gz", ".tgz")):
+            _write_tar(partial, target.name.removesuffix(".tar.gz").removesuffix(".tgz"), entries)
+        else:
+            _write_dir(partial, entries)
+        os.rename(partial, target)
+    except BaseException:
+        if partial.is_dir() and not partial.is_symlink():
+            shutil.rmtree(partial, ignore_errors=True)
+        else:
+            partial.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _write_tar(path: Path, top: str, entries: list[tuple[str, str, str | bytes]]) -> None:
+    with tarfile.open(path, "w:gz") as tar:
+        for rel, kind, payload in entries:
+            info = tarfile.TarInfo(f"{top}/{rel}")
+            info.mtime = int(time.time())
+            if kind == "file":
+                data = payload.encode("utf-8") if isinstance(payload, str) else payload
+                info.size = len(data)
+                info.mode = 0o644
+                tar.addfile(info, io.BytesIO(data))
+            elif kind == "link":
+                info.type = tarfile.SYMTYPE
+                info.linkname = str(payload)
+                tar.addfile(info)
+            else:
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+                tar.addfile(info)
+
+
+def _write_dir(path: Path, entries: list[tuple[str, str, str | bytes]]) -> None:
+    path.mkdir()
+    root = path.resolve()
     for rel, kind, payload in entries:
         dest = root / rel
         if not dest.parent.resolve().is_relative_to(root):
@@ -188,4 +212,3 @@ def write_snapshot(recording: RecordingSource, out: str | Path, hostname: str) -
             os.symlink(str(payload), dest)
         elif kind == "dir" and not (dest.exists() or dest.is_symlink()):
             dest.mkdir()
-    return target
