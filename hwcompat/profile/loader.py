@@ -182,21 +182,33 @@ def _got(value: object) -> str:
     return f"{_type_name(value)} {shown if len(shown) <= 80 else shown[:77] + '...'}"
 
 
+_RESOLVED: dict[int, Mapping[str, Any]] = {}
+
+
 def _resolve_ref(sch: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in sch:
-        name = sch["$ref"].removeprefix("#/$defs/")
-        extra = {k: v for k, v in sch.items() if k != "$ref"}
-        sch = {**schema()["$defs"][name], **extra}
-    return sch
+    if "$ref" not in sch:
+        return sch
+    if id(sch) not in _RESOLVED:  # the schema's own dicts live as long as the process: resolve each once
+        out = sch
+        while "$ref" in out:
+            name = out["$ref"].removeprefix("#/$defs/")
+            out = {**schema()["$defs"][name], **{k: v for k, v in out.items() if k != "$ref"}}
+        _RESOLVED[id(sch)] = out
+    return _RESOLVED[id(sch)]
 
 
-def _errors(value: object, sch: Mapping[str, Any], path: KeyPath) -> list[tuple[KeyPath, str]]:
-    """Schema errors as (key path, message); empty when valid."""
+_QUICK = [((), "")]  # what _errors returns in quick mode for any error: no message is worth building yet
+
+
+def _errors(value: object, sch: Mapping[str, Any], path: KeyPath, quick: bool = False) -> list[tuple[KeyPath, str]]:
+    """Schema errors as (key path, message); empty when valid. ``quick``: stop at the first error, without words."""
     sch = _resolve_ref(sch)
     if "anyOf" in sch:
-        branches = [_errors(value, b, path) for b in sch["anyOf"]]
-        if any(not b for b in branches):
+        if any(not _errors(value, b, path, quick=True) for b in sch["anyOf"]):
             return []
+        if quick:
+            return _QUICK
+        branches = [_errors(value, b, path) for b in sch["anyOf"]]
         if isinstance(value, dict):
             # A mapping names its form by its keys: report the branch that knows them.
             for branch, errs in zip(sch["anyOf"], branches, strict=True):
@@ -205,13 +217,15 @@ def _errors(value: object, sch: Mapping[str, Any], path: KeyPath) -> list[tuple[
                     return errs
         return [(path, f"expected {sch.get('description', 'a valid value')}, got {_got(value)}")]
     if "const" in sch and value != sch["const"]:
-        return [(path, f"expected {json.dumps(sch['const'])}, got {_got(value)}")]
+        return _QUICK if quick else [(path, f"expected {json.dumps(sch['const'])}, got {_got(value)}")]
     if "enum" in sch and value not in sch["enum"]:
-        return [(path, f"expected one of {', '.join(map(str, sch['enum']))}, got {_got(value)}")]
+        return _QUICK if quick else [(path, f"expected one of {', '.join(map(str, sch['enum']))}, got {_got(value)}")]
     if "type" in sch:
         types = sch["type"] if isinstance(sch["type"], list) else [sch["type"]]
         name = _type_name(value)
         if name not in types and not (name == "integer" and "number" in types):
+            if quick:
+                return _QUICK
             return [(path, f"expected {' or '.join(types)}, got {_got(value)}")]
     errors: list[tuple[KeyPath, str]] = []
     if isinstance(value, str):
@@ -223,7 +237,9 @@ def _errors(value: object, sch: Mapping[str, Any], path: KeyPath) -> list[tuple[
         if len(value) < sch.get("minItems", 0):
             errors.append((path, f"needs at least {sch['minItems']} item(s)"))
         for i, item in enumerate(value):
-            errors += _errors(item, sch.get("items", {}), (*path, i))
+            errors += _errors(item, sch.get("items", {}), (*path, i), quick)
+            if quick and errors:
+                return _QUICK
     if isinstance(value, dict):
         if len(value) < sch.get("minProperties", 0):
             errors.append((path, "must not be empty"))
@@ -233,14 +249,16 @@ def _errors(value: object, sch: Mapping[str, Any], path: KeyPath) -> list[tuple[
         props = sch.get("properties", {})
         patterns = sch.get("patternProperties", {})
         for key, item in value.items():
+            if quick and errors:
+                return _QUICK
             if key in props:
-                errors += _errors(item, props[key], (*path, key))
+                errors += _errors(item, props[key], (*path, key), quick)
                 continue
             pattern = next((p for p in patterns if re.search(p, key)), None)
             if pattern is not None:
-                errors += _errors(item, patterns[pattern], (*path, key))
+                errors += _errors(item, patterns[pattern], (*path, key), quick)
             elif isinstance(sch.get("additionalProperties"), dict):
-                errors += _errors(item, sch["additionalProperties"], (*path, key))
+                errors += _errors(item, sch["additionalProperties"], (*path, key), quick)
             elif sch.get("additionalProperties") is False:
                 if patterns:
                     hint = sch.get("description", "")
@@ -248,7 +266,7 @@ def _errors(value: object, sch: Mapping[str, Any], path: KeyPath) -> list[tuple[
                 else:
                     known = ", ".join(props)
                     errors.append(((*path, key), f"unknown key {key!r}; expected one of: {known}"))
-    return errors
+    return _QUICK if quick and errors else errors
 
 
 # --- extends and merge ------------------------------------------------------------------------
