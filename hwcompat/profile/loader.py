@@ -197,7 +197,7 @@ def _resolve_ref(sch: Mapping[str, Any]) -> Mapping[str, Any]:
     return _RESOLVED[id(sch)]
 
 
-_QUICK = [((), "")]  # what _errors returns in quick mode for any error: no message is worth building yet
+_QUICK: list[tuple[KeyPath, str]] = [((), "")]  # what _errors returns in quick mode for any error: no message is worth building yet
 
 
 def _errors(value: object, sch: Mapping[str, Any], path: KeyPath, quick: bool = False) -> list[tuple[KeyPath, str]]:
