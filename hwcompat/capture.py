@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hwcompat import __version__
+from hwcompat.checks import pci
 from hwcompat.errors import CannotCheck
 from hwcompat.facts.cache import FactCache
 from hwcompat.plan import BY_NAME, KINDS, evaluate
@@ -59,10 +60,13 @@ def draft(facts: FactCache, name: str) -> dict[str, Any]:
     return data
 
 
-def _base_device(base: Profile, key: str) -> PciExpectation | None:
-    ident, _, slot = key.partition("@")
-    full = slot if slot.count(":") == 2 else f"0000:{slot}"
-    return next((e for e in (base.pci.devices if base.pci else ()) if e.id == ident and e.slot in (None, full)), None)
+def _base_device(base: Profile, facts: FactCache, key: str) -> PciExpectation | None:
+    """The extended profiles' expectation that names the device drafted as ``key`` (``id@path``), if any."""
+    ident, _, path = key.partition("@")
+    device = facts.pci.by_path(path)
+    if device is None or device.id != ident:
+        return None
+    return next((e for e in (base.pci.devices if base.pci else ()) if device in pci.matching(e, facts.pci)), None)
 
 
 def prune(data: dict[str, Any], base: Profile, facts: FactCache) -> dict[str, Any]:
@@ -77,7 +81,7 @@ def prune(data: dict[str, Any], base: Profile, facts: FactCache) -> dict[str, An
         for key in kind.draft.path:
             node = node.get(key, {}) if isinstance(node, dict) else {}
         if kind is PCI_DEVICE:
-            kept = _prune_devices(node, base, results)
+            kept = _prune_devices(node, base, facts, results)
         else:
             kept = {k: v for k, v in node.items() if f"{kind.name}[{k}]" not in passing and not _is_subsection(kind.draft.path, k)}
         if kept:
@@ -92,10 +96,10 @@ def _is_subsection(path: tuple[str, ...], key: str) -> bool:
     return any(k.draft is not None and k.draft.path == (*path, key) for k in KINDS)
 
 
-def _prune_devices(devices: dict[str, Any], base: Profile, results: dict[str, CheckResult]) -> dict[str, Any]:
+def _prune_devices(devices: dict[str, Any], base: Profile, facts: FactCache, results: dict[str, CheckResult]) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for key, entry in devices.items():
-        match = _base_device(base, key)
+        match = _base_device(base, facts, key)
         if match is None:
             kept[key] = entry
             continue

@@ -137,8 +137,10 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     bad = 0
     for ref in refs:
         try:
-            loader.load(ref)
-            print(f"ok      {loader.display(Path(ref))}")
+            profile = loader.load(ref)
+            print(f"ok      {profile.file}")
+            for warning in loader.shared_warnings(loader.find_profile(ref)):
+                print(f"WARNING {warning}")
         except ProfileError as err:
             bad += 1
             print(f"INVALID {err}")

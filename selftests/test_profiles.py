@@ -52,10 +52,11 @@ def test_bad_profile_message(stem: str, want: tuple[int, str]) -> None:
 
 def test_host_profile_resolves_extends_with_provenance() -> None:
     host = loader.load("hosts/x10sae-xen-dom0")
-    assert [Path(c).name for c in host.chain] == ["supermicro-x10sae.yaml", "intel-xeon-e3-1265l-v3.yaml", "xen-dom0.yaml",
+    assert [Path(c).name for c in host.chain] == ["intel-c220.yaml", "supermicro-x10sae.yaml", "intel-xeon-e3-1265l-v3.yaml", "xen-dom0.yaml",
                                                 "xen-dom0-tmem.yaml", "x10sae-xen-dom0.yaml"]
     flags = {f.name: f for f in host.cpu_flags}
-    assert flags["vmx"].state == "ignored" and flags["vmx"].origin.file.endswith("hosts/x10sae-xen-dom0.yaml")
+    assert flags["hypervisor"].state == "required" and flags["hypervisor"].origin.file.endswith("hosts/x10sae-xen-dom0.yaml")
+    assert flags["hle"].state == "ignored" and flags["hle"].origin.file.endswith("cpus/intel-xeon-e3-1265l-v3.yaml")
     assert flags["avx2"].state == "required" and flags["avx2"].origin.file.endswith("cpus/intel-xeon-e3-1265l-v3.yaml")
     sas = next(d for d in host.pci.devices if d.id == "1000:0072")
     driver = sas.prop("driver")

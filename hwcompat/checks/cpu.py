@@ -7,7 +7,7 @@ from hwcompat.errors import CannotCheck
 from hwcompat.facts.cpu import CpuFacts
 from hwcompat.matchers import Formatter, Scalar, show
 from hwcompat.profile.model import FieldExpectation, StateExpectation
-from hwcompat.results import CheckResult, failed, passed
+from hwcompat.results import CheckResult, failed, passed, skipped
 
 # Xen 4.3 pv_cpuid() and Linux's xen_cpuid() hide these from a PV guest, Dom0 included
 # (xen RELEASE-4.3.0 xen/arch/x86/traps.c pv_cpuid; linux v3.13 arch/x86/xen/enlighten.c xen_cpuid).
@@ -46,8 +46,10 @@ def flag(exp: StateExpectation, facts: CpuFacts) -> CheckResult:
     if exp.state == "required":
         hint = ""
         if exp.name in XEN_PV_HIDDEN and facts.hypervisor:
-            hint = " (a Xen PV guest or Dom0 does not see it; set it to 'ignored' in a Dom0 profile)"
-        elif exp.name in TSX:
+            return skipped(f"not visible here: this kernel runs under a hypervisor (/proc/cpuinfo shows the 'hypervisor' flag), which hides "
+                           f"{exp.name} from it (a Xen PV Dom0 or guest never sees it: Xen's pv_cpuid() and Linux's xen_cpuid() clear it); "
+                           "the chip itself cannot be judged from this kernel", facts.origin)
+        if exp.name in TSX:
             hint = f" (microcode {_fmt('microcode')(facts.microcode)}: the 2014 Haswell microcode update removed TSX)"
         return failed(f"required flag is missing{hint}", "present", "absent", facts.origin)
     return failed("forbidden flag is present", "absent", "present", facts.origin)

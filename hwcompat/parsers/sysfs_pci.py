@@ -17,6 +17,8 @@ Record (:class:`PciDevice`)::
     numa_node: int | None   # the NUMA node it is attached to; None without NUMA (the kernel prints -1) or the file
     driver: str | None      # sysfs driver name (not the module name)
     parent: str | None      # slot of the PCI bridge it sits behind; None on a root bus
+    path: str               # "00:1c.5/00.0/03.0": where it sits, stable when bus numbers shift (see pci_path)
+    parent_path: str | None # the bridge's path; None on a root bus
     sys_path: str
 
 Raises ParseError when vendor, device or class is missing or not hexadecimal.
@@ -35,6 +37,27 @@ NAME = "sysfs_pci"
 _BDF = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
 
 
+def pci_path(sys_path: str) -> str:
+    """Where a device sits, by the device.function hops from its root port, as /sys/devices spells it.
+
+    ``/sys/devices/pci0000:00/0000:00:1c.5/0000:04:00.0/0000:05:03.0`` -> ``00:1c.5/00.0/03.0``:
+    the device on the root bus keeps its bus:device.function (fixed by the chipset or CPU), every
+    hop below a bridge only its device.function, because the firmware hands out bus numbers in
+    enumeration order and they shift when a card is added (a populated x16 slot moves every later
+    bus by one). A BDF right below something that is not a PCI function (a root bus, a VMD domain)
+    is written whole; the 0000 domain is left out.
+    """
+    hops: list[str] = []
+    below_pci = False
+    for comp in sys_path.split("/"):
+        if _BDF.match(comp):
+            hops.append(comp.rsplit(":", 1)[1] if below_pci else comp.removeprefix("0000:"))
+            below_pci = True
+        else:
+            below_pci = False
+    return "/".join(hops)
+
+
 @dataclass(frozen=True, slots=True)
 class PciDevice:
     """One PCI function."""
@@ -49,6 +72,8 @@ class PciDevice:
     numa_node: int | None
     driver: str | None
     parent: str | None
+    path: str
+    parent_path: str | None
     sys_path: str
 
     @property
@@ -85,6 +110,7 @@ def parse(dev: UdevDevice) -> PciDevice:
     attrs = dict(dev.attributes)
     slot = posixpath.basename(dev.sys_path)
     parent = posixpath.basename(posixpath.dirname(dev.sys_path))
+    path = pci_path(dev.sys_path)
     return PciDevice(
         slot=slot,
         vendor=_hex(attrs, "vendor", 4, dev, True) or "",
@@ -96,5 +122,7 @@ def parse(dev: UdevDevice) -> PciDevice:
         numa_node=_node(attrs, dev),
         driver=dev.driver,
         parent=parent if _BDF.match(parent) else None,
+        path=path,
+        parent_path=path.rpartition("/")[0] or None,
         sys_path=dev.sys_path,
     )

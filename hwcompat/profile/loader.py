@@ -419,6 +419,35 @@ def load(ref: str | Path) -> Profile:
         raise _semantic(err, origins, display(path)) from None
 
 
+SHARED_DIRS = ("boards", "chipsets", "cpus", "roles")
+_BUS_SLOT = re.compile(r"^(?:[0-9a-f]{4}:)?([0-9a-f]{2}):[0-9a-f]{2}\.[0-7]$")
+
+
+def shared_warnings(path: Path) -> list[str]:
+    """Warnings for a shared profile (boards/, chipsets/, cpus/, roles/): PCI locations by a bus number that can shift.
+
+    A bus number behind a bridge is handed out in enumeration order and moves when a card is added;
+    a shared profile names such a device by its path from the root port.
+    """
+    real = path.resolve()
+    if not real.is_relative_to(PROFILES_DIR) or real.relative_to(PROFILES_DIR).parts[0] not in SHARED_DIRS:
+        return []
+    data, origins = _load_file(path)
+    out = []
+    for key, entry in ((data.get("pci") or {}).get("devices") or {}).items():
+        where: list[tuple[KeyPath, str]] = [(("pci", "devices", key), key.partition("@")[2])]
+        if isinstance(entry, dict) and isinstance(entry.get("behind"), str):
+            where.append((("pci", "devices", key, "behind"), entry["behind"]))
+        for kpath, location in where:
+            m = _BUS_SLOT.match(location)
+            if m and m.group(1) != "00":
+                origin = origins.get(kpath, Origin(display(path), 0))
+                out.append(f"{origin}: {_dotted(kpath)}: bus {m.group(1)} can shift between machines of this kind (a card in a slot "
+                           f"renumbers the buses after it): name the device by its path from the root port, e.g. 00:1c.3/00.0 "
+                           f"(hwcompat capture writes paths); a device on a root bus of its own keeps its number")
+    return out
+
+
 def load_all(refs: list[str]) -> Profile:
     """The profiles named on a command line (``capture --extends``), merged in order, as one profile.
 

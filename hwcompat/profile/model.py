@@ -16,7 +16,7 @@ Path = tuple[str | int, ...]
 Origins = Mapping[Path, Origin]
 
 #: keys of a PCI device entry that are not properties compared with the device
-PCI_ENTRY_KEYS = ("title", "optional", "count")
+PCI_ENTRY_KEYS = ("title", "optional", "count", "also_ids")
 
 
 class Expectation(Protocol):
@@ -158,15 +158,19 @@ class TmemItem:
 
 @dataclass(frozen=True, slots=True)
 class PciExpectation:
-    """A PCI device keyed by ``vendor:device[@slot]``, with the properties the profile sets.
+    """A PCI device keyed by ``vendor:device[@location]``, with the properties the profile sets.
 
-    ``props`` pairs a property name (a key of the profile entry: ``driver``, ``class``,
-    ``behind``...) with its matcher, in profile order.
+    ``location`` is as written: a path from the root port (``00:1c.3/00.0``; a device on the root
+    bus is just its slot, ``00:19.0``), or a slot with a bus number (``03:00.0``), which only holds
+    for one machine. ``also_ids`` are other vendor:device ids the same function may show (a SATA
+    controller in RAID mode). ``props`` pairs a property name (``driver``, ``class``, ``behind``...)
+    with its matcher, in profile order.
     """
 
     key: str
     id: str
-    slot: str | None
+    location: str | None
+    also_ids: tuple[str, ...]
     title: str
     optional: bool
     count: Matcher | None
@@ -229,11 +233,6 @@ class Profile:
         return {k: v for k, v in self.data.items() if k != "extends"}
 
 
-def normalize_slot(text: str) -> str:
-    """``00:19.0`` -> ``0000:00:19.0`` (the domain is implied when omitted)."""
-    return text if text.count(":") == 2 else f"0000:{text}"
-
-
 def _matcher(value: object, origins: Origins, path: Path) -> Matcher:
     try:
         return from_data(value, origins[path])
@@ -251,18 +250,6 @@ def _states(section: str, sub: str, data: Mapping[str, object], origins: Origins
     entries = data.get(sub) or {}
     assert isinstance(entries, dict)
     return tuple(StateExpectation(name, str(state), origins[(section, sub, name)]) for name, state in entries.items())
-
-
-def _normalize(section: str, name: str, m: Matcher) -> Matcher:
-    """Slots in ``behind`` are compared in full form; everything else as written."""
-    if name != "behind":
-        return m
-    data = m.to_data()
-    if isinstance(data, str):
-        return from_data(normalize_slot(data), m.origin)
-    if isinstance(data, dict) and "any_of" in data:
-        return from_data({"any_of": [normalize_slot(v) if isinstance(v, str) else v for v in data["any_of"]]}, m.origin)
-    return m
 
 
 def _check_addresses(net: Mapping[str, object]) -> None:
@@ -309,10 +296,9 @@ def _pci(raw: Mapping[str, object], origins: Origins) -> PciSection:
     for key, entry in (raw.get("devices") or {}).items():  # type: ignore[attr-defined]
         path: Path = ("pci", "devices", key)
         ident, _, slot = key.partition("@")
-        props = tuple((name, _normalize("pci", name, _matcher(value, origins, (*path, name))))
-                      for name, value in entry.items() if name not in PCI_ENTRY_KEYS)
+        props = tuple((name, _matcher(value, origins, (*path, name))) for name, value in entry.items() if name not in PCI_ENTRY_KEYS)
         devices.append(PciExpectation(
-            key=key, id=ident, slot=normalize_slot(slot) if slot else None, title=str(entry.get("title", "")),
+            key=key, id=ident, location=slot or None, also_ids=tuple(entry.get("also_ids", ())), title=str(entry.get("title", "")),
             optional=bool(entry.get("optional", False)), count=_matcher(entry["count"], origins, (*path, "count")) if "count" in entry else None,
             props=props, origin=origins[path],
         ))

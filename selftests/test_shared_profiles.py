@@ -1,0 +1,103 @@
+"""Shared profiles hold for a class of machines: the X10SAE board profile passes every healthy X10SAE
+(other CPUs, other cards, other bus numbers) and fails exactly what is wrong; devices behind bridges
+are named by path; the bundled published-listing snapshots match their tool."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hwcompat.facts.cache import FactCache
+from hwcompat.plan import evaluate
+from hwcompat.profile import loader
+from hwcompat.sources.snapshot import SnapshotSource
+from selftests.conftest import MODERN, REPO, SEED
+from selftests.test_suite import hwcompat
+
+CORE_I5 = REPO / "snapshots/x10sae-core-i5"
+XEON_RADEON = REPO / "snapshots/x10sae-xeon-radeon"
+X10SLM_F = REPO / "snapshots/x10slm-f"
+
+
+def outcomes(profile: str, snapshot: Path) -> dict[str, str]:
+    return {item: r.outcome for item, r in evaluate(loader.load(profile), FactCache(SnapshotSource(snapshot)))}
+
+
+def failed(profile: str, snapshot: Path) -> set[str]:
+    return {item for item, outcome in outcomes(profile, snapshot).items() if outcome == "failed"}
+
+
+@pytest.mark.parametrize("snapshot", [CORE_I5, XEON_RADEON, SEED, MODERN], ids=lambda p: p.name)
+def test_the_board_profile_holds_on_every_published_healthy_x10sae(snapshot: Path) -> None:
+    assert failed("boards/supermicro-x10sae", snapshot) == set()
+
+
+def test_the_sibling_board_reuses_the_chipset_and_holds_on_its_own() -> None:
+    assert "chipsets/intel-c220" in " ".join(loader.load("boards/supermicro-x10slm-f").chain)
+    assert failed("boards/supermicro-x10slm-f", X10SLM_F) == set()
+    wrong = failed("boards/supermicro-x10sae", X10SLM_F)
+    assert "test_dmi_property[board_name]" in wrong and "test_pci_device[8086:8c56@00:1f.0]" in wrong  # C226 LPC on a C224
+
+
+def test_bus_numbers_shift_and_paths_do_not() -> None:
+    i210 = {s.name: FactCache(SnapshotSource(s)).pci.by_path("00:1c.3/00.0") for s in (CORE_I5, SEED, XEON_RADEON)}
+    assert {name: d.slot for name, d in i210.items() if d} == {
+        "x10sae-core-i5": "0000:02:00.0", "x10sae-xen-dom0": "0000:03:00.0", "x10sae-xeon-radeon": "0000:03:00.0"}
+    firewire = FactCache(SnapshotSource(XEON_RADEON)).pci.by_path("00:1c.5/00.0/03.0")
+    assert firewire is not None and firewire.slot == "0000:06:03.0"
+
+
+def _copy(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, symlinks=True)
+    return dest
+
+
+@pytest.mark.parametrize(("change", "item"), [
+    (lambda s: (s / "fs/sys/bus/pci/devices/0000:00:19.0").unlink(), "test_pci_device[8086:153a@00:19.0]"),
+    (lambda s: (s / "fs/sys/devices/pci0000:00/0000:00:1c.3/0000:02:00.0/driver").unlink(), "test_pci_device[8086:1533@00:1c.3/00.0]"),
+    (lambda s: (s / "fs/sys/bus/pci/devices/0000:05:00.0").unlink(), "test_pci_device[1912:0015@00:1c.6/00.0]"),
+])
+def test_one_device_gone_or_unbound_fails_exactly_its_item(tmp_path: Path, change, item: str) -> None:
+    snap = _copy(CORE_I5, tmp_path / "board")
+    change(snap)
+    assert failed("boards/supermicro-x10sae", snap) == {item}
+
+
+def test_a_host_profile_may_still_pin_a_bus_number_and_it_then_holds_for_that_machine_only(tmp_path: Path) -> None:
+    host = tmp_path / "host.yaml"
+    host.write_text('name: seed-only\npci:\n  devices:\n    "8086:1533@03:00.0": {driver: igb}\n')
+    assert failed(str(host), SEED) == set()
+    assert failed(str(host), CORE_I5) == {"test_pci_device[8086:1533@03:00.0]"}  # the I210 is at 02:00.0 there
+
+
+def test_lint_warns_about_bus_numbers_in_shared_profiles_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert all(not loader.shared_warnings(p) for p in loader.PROFILES_DIR.rglob("*.yaml"))  # the shipped ones use paths
+    shared = tmp_path / "profiles"
+    (shared / "boards").mkdir(parents=True)
+    (shared / "hosts").mkdir()
+    text = 'name: x\npci:\n  devices:\n    "8086:1533@03:00.0": {driver: igb, behind: "00:1c.3"}\n'
+    (shared / "boards/x.yaml").write_text(text)
+    (shared / "hosts/x.yaml").write_text(text)
+    monkeypatch.setattr(loader, "PROFILES_DIR", shared)
+    assert [w.split(": bus")[0] for w in loader.shared_warnings(shared / "boards/x.yaml")] == [
+        f"{loader.display(shared / 'boards/x.yaml')}:4: pci.devices.8086:1533@03:00.0"]
+    assert loader.shared_warnings(shared / "hosts/x.yaml") == []
+
+
+def test_capture_names_devices_behind_bridges_by_path(tmp_path: Path) -> None:
+    out = tmp_path / "board.yaml"
+    proc = hwcompat("capture", "--snapshot", str(CORE_I5), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert "8086:1533@00:1c.3/00.0:" in text and "@02:00.0" not in text
+    assert "1b21:0612@00:1c.7/00.0:" in text and "behind: 00:1c.7\n" in text
+
+
+def test_published_listing_snapshots_match_their_tool() -> None:
+    proc = subprocess.run([sys.executable, str(REPO / "tools/snapshot_from_lspci.py"), "--all", "--check"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
