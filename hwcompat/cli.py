@@ -53,6 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     argv += ["--html", str(Path(args.html).absolute()), "--self-contained-html"] if args.html else []
     argv += ["--junitxml", str(Path(args.junitxml).absolute())] if args.junitxml else []
     argv += ["--json", str(Path(args.json).absolute())] if args.json else []
+    argv += [f"--param={p}" for p in args.param]
     argv += list(args.pytest_args) + [str(root / d) for d in TEST_DIRS]
     return int(pytest.main(argv))
 
@@ -101,6 +102,16 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _params(given: list[str]) -> dict[str, str]:
+    out = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ProfileError("--param", 0, item, "write it as NAME=VALUE")
+        out[name] = value
+    return out
+
+
 def _shipped() -> list[Path]:
     return sorted(loader.PROFILES_DIR.rglob("*.yaml"))
 
@@ -116,8 +127,11 @@ def cmd_profiles(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         from hwcompat.plan import items  # noqa: PLC0415
 
-        profile = loader.load(args.refs[0])
+        profile = loader.load(args.refs[0], _params(args.param), template=True)
         print(f"# {profile.name}: {profile.description}\n# chain: {' -> '.join(profile.chain)}")
+        for value in profile.params:
+            shown = repr(value.value) if value.value is not None else "(no value: set it in a host profile or with --param)"
+            print(f"# param {value.name} = {shown}   ({value.where})")
         for kind, exp in items(profile):
             print(f"{kind.item_id(exp):50} {exp.describe():40} {exp.origin}")
         return EXIT_OK
@@ -129,7 +143,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
         for ref in refs:
             rel = Path(ref).relative_to(loader.PROFILES_DIR).with_suffix("")
             try:
-                desc = loader.load(ref).description
+                desc = loader.load(ref, template=True).description
             except ProfileError as err:
                 desc = f"INVALID: {err}"
             print(f"{rel.as_posix():40} {desc}")
@@ -137,8 +151,9 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     bad = 0
     for ref in refs:
         try:
-            profile = loader.load(ref)
-            print(f"ok      {profile.file}")
+            profile = loader.load(ref, template=True)
+            unset = [v.name for v in profile.params if v.value is None]
+            print(f"ok      {profile.file}" + (f" (a template: set {', '.join(unset)} to use it)" if unset else ""))
             for warning in loader.shared_warnings(loader.find_profile(ref)):
                 print(f"WARNING {warning}")
         except ProfileError as err:
@@ -167,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--html", metavar="F", help="write a self-contained HTML report")
     run.add_argument("--junitxml", metavar="F", help="write a JUnit XML report")
     run.add_argument("--json", metavar="F", help="write results as JSON")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="set a profile parameter (repeatable)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed on to pytest")
     snap = sub.add_parser("snapshot", help="record this machine (read-only)")
     snap.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")
@@ -179,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     prof = sub.add_parser("profiles", help="list | show P | lint [P ...] | schema")
     prof.add_argument("action", choices=["list", "show", "lint", "schema"])
     prof.add_argument("refs", nargs="*", metavar="P")
+    prof.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="set a profile parameter (show)")
     return ap
 
 

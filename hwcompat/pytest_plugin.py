@@ -50,6 +50,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--profile", metavar="P", help="profile to check: a path or a name under profiles/ (hosts/x10sae-xen-dom0)")
     group.addoption("--snapshot", metavar="S", help="check a recorded snapshot (directory or .tar.gz) instead of this machine")
     group.addoption("--json", dest="hwcompat_json", metavar="F", help="also write results as JSON to F")
+    group.addoption("--param", dest="hwcompat_params", action="append", default=[], metavar="NAME=VALUE",
+                    help="set a profile parameter (repeatable); wins over every profile's params")
 
 
 class ReportPaths:
@@ -75,13 +77,24 @@ def pytest_configure(config: pytest.Config) -> None:
     from hwcompat import report  # noqa: PLC0415 - the reports import this module
 
     try:
-        profile = loader.load(ref)
+        profile = loader.load(ref, parse_params(config.getoption("hwcompat_params", [])))
         source = open_source(config.getoption("snapshot"))
     except (ProfileError, SnapshotError) as err:
         raise pytest.UsageError(str(err)) from None
     run = RunState(profile, source, FactCache(source, route_queries(profile)))
     config.stash[STATE] = run
     report.register(config, run)
+
+
+def parse_params(given: list[str]) -> dict[str, str]:
+    """``["vlan_if=eth0.6"]`` -> ``{"vlan_if": "eth0.6"}``; a usage error for anything else."""
+    out = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise pytest.UsageError(f"--param {item}: write it as NAME=VALUE")
+        out[name] = value
+    return out
 
 
 def route_queries(profile: Profile) -> tuple[Query, ...]:

@@ -32,6 +32,7 @@ SNAPSHOTS = {
     "x10sae-core-i5": "boards/supermicro-x10sae",
     "x10sae-xeon-radeon": "boards/supermicro-x10sae",
     "x10slm-f": "boards/supermicro-x10slm-f",
+    "vpn-gateway-vlan": "roles/vpn-split-gateway --param vlan_if=eth0.6",
 }
 MUTATIONS = ("empty", "binary", "drop", "cut")
 NOTHING = ""  # a piece of evidence no item depends on (shown in the report only, or unused by the profile)
@@ -43,10 +44,10 @@ GATEWAY = [
     (r"fs/etc/iproute2/rt_tables", NOTHING),  # the profile names its tables by number
     (r"fs/proc/sys/kernel/(hostname|osrelease)", NOTHING),
     (r"fs/proc/sys/net/ipv4/ip_forward", r"test_network_(forwarding|path|no_leak)"),
-    (r"fs/proc/sys/net/ipv4/conf/(all|br6|tun-hma|eth0)/rp_filter", r"test_network_(rp_filter|path)"),
+    (r"fs/proc/sys/net/ipv4/conf/(all|br6|tun-hma|eth0|eth0.6)/rp_filter", r"test_network_(rp_filter|path)"),
     (r"fs/proc/sys/net/ipv4/conf/.*", NOTHING),
     (r"cmd/ip_-d_-j_link_show", r"test_network_interface"),
-    (r"cmd/ip_-j_addr_show", r"test_network_interface\[(br6|eth0)\]"),
+    (r"cmd/ip_-j_addr_show", r"test_network_interface\[(vlan|eth0)\]"),
     (r"cmd/ip_-j_rule_show", r"test_network_(rule|path|no_leak)"),
     (r"cmd/ip_-j_route_show_table_all", r"test_network_(route|path|no_leak)"),
     # the kernel walks every NAT table, so one that cannot be read leaves the verdict open; an empty iptables-*-save is a
@@ -113,6 +114,7 @@ CONSUMERS: dict[str, list[tuple[str, ...]]] = {
     "x10sae-core-i5": PUBLISHED_BOARD,
     "x10sae-xeon-radeon": PUBLISHED_BOARD,
     "x10slm-f": PUBLISHED_BOARD,
+    "vpn-gateway-vlan": GATEWAY,
 }
 WRITTEN_BY_PEOPLE = re.compile(r"fs/etc/|fs/lib/modules/")
 
@@ -193,10 +195,15 @@ def _consumers(snapshot: str, rel: str, pci: Callable[[str], str]) -> tuple[str,
     raise AssertionError(f"{snapshot}: {rel} is named nowhere in CONSUMERS")
 
 
+def _profile(snapshot: str) -> loader.Profile:
+    ref, _, param = SNAPSHOTS[snapshot].partition(" --param ")
+    return loader.load(ref, dict([param.split("=", 1)]) if param else {})
+
+
 @pytest.mark.parametrize("snapshot", sorted(SNAPSHOTS))
 def test_no_item_passes_on_destroyed_evidence(snapshot: str) -> None:
     base = SnapshotSource(REPO / "snapshots" / snapshot)
-    profile = loader.load(SNAPSHOTS[snapshot])
+    profile = _profile(snapshot)
     before = dict(evaluate(profile, FactCache(base)))
     pci = _pci_consumers(base, profile)
     wrong = []
@@ -219,7 +226,7 @@ def test_no_item_passes_on_destroyed_evidence(snapshot: str) -> None:
 def test_the_table_is_not_empty_handed() -> None:
     # a consumer pattern that matches no item of its profile would make the test above vacuous
     for snapshot, rows in CONSUMERS.items():
-        items = [k for k, _ in evaluate(loader.load(SNAPSHOTS[snapshot]), FactCache(SnapshotSource(REPO / "snapshots" / snapshot)))]
+        items = [k for k, _ in evaluate(_profile(snapshot), FactCache(SnapshotSource(REPO / "snapshots" / snapshot)))]
         for _, pattern, *_legit in rows:
             if pattern not in (NOTHING, "PCI") and "{" not in pattern:
                 assert any(re.match(pattern, i) for i in items), f"{snapshot}: {pattern} names no item"

@@ -82,7 +82,7 @@ def test_nat_needs_root(gw: Path) -> None:
                                                     "Permission denied (you must be root)")
     _commands(gw, change)
     msg = failed(gw)
-    assert msg["test_network_nat[tun-hma]"].startswith("cannot check: `iptables-legacy-save -t nat` failed with exit 4 (needs root)")
+    assert msg["test_network_nat[tunnel]"].startswith("cannot check: `iptables-legacy-save -t nat` failed with exit 4 (needs root)")
 
 
 def test_no_nat_tool_installed(gw: Path) -> None:
@@ -90,7 +90,7 @@ def test_no_nat_tool_installed(gw: Path) -> None:
     manifest = json.loads((gw / "manifest.json").read_text())
     manifest["commands"].append({"argv": ["iptables-save", "-t", "nat"], "stdout": None, "exit": 127, "stderr": "not installed"})
     (gw / "manifest.json").write_text(json.dumps(manifest))
-    assert failed(gw)["test_network_nat[tun-hma]"] == (
+    assert failed(gw)["test_network_nat[tunnel]"] == (
         "cannot check: no NAT tool is installed (iptables-save, iptables-legacy-save, iptables-nft-save, nft)")
 
 
@@ -100,27 +100,27 @@ def test_native_nft_masquerade_counts(gw: Path) -> None:
     native = json.loads((REPO / "selftests/data/parsers/nft_json--native.txt").read_text())
     native["nftables"][3]["rule"]["expr"][1]["match"].update(op="==", right="tun-hma")
     (gw / "cmd/nft_-j_list_ruleset").write_text(json.dumps(native) + "\n")
-    assert "test_network_nat[tun-hma]" not in failed(gw)
+    assert "test_network_nat[tunnel]" not in failed(gw)
 
 
 def test_missing_masquerade_says_what_to_add(gw: Path) -> None:
     for name in ("iptables-nft-save_-t_nat", "iptables-save_-t_nat"):
         (gw / "cmd" / name).write_text("*nat\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n")
     (gw / "cmd/nft_-j_list_ruleset").write_text('{"nftables": []}\n')
-    assert failed(gw)["test_network_nat[tun-hma]"] == (
+    assert failed(gw)["test_network_nat[tunnel]"] == (
         "missing: no masquerade rule for traffic leaving through tun-hma (looked in iptables-legacy-save, iptables-nft-save, nft); "
         "add: iptables -t nat -A POSTROUTING -o tun-hma -j MASQUERADE")
 
 
 @pytest.mark.parametrize(("mutate", "item", "words"), [
     (lambda g: (g / "fs/etc/openvpn/hma.conf").write_text((g / "fs/etc/openvpn/hma.conf").read_text().replace("#route-metric", "route-metric")),
-     "test_network_openvpn[hma:route_metric]", "route-metric is set at /etc/openvpn/hma.conf:12: comment it out"),
+     "test_network_openvpn[tunnel:route_metric]", "route-metric is set at /etc/openvpn/hma.conf:12: comment it out"),
     (lambda g: (g / "fs/etc/openvpn/hma.conf").write_text((g / "fs/etc/openvpn/hma.conf").read_text().replace("route-noexec\n", "")),
-     "test_network_openvpn[hma:route_noexec]", "route-noexec is missing"),
-    (lambda g: _stat(g, mode="0644"), "test_network_openvpn[hma:auth_user_pass]",
+     "test_network_openvpn[tunnel:route_noexec]", "route-noexec is missing"),
+    (lambda g: _stat(g, mode="0644"), "test_network_openvpn[tunnel:auth_user_pass]",
      "/etc/openvpn/hma.pass is readable by group or others (mode 0644): chmod 600 /etc/openvpn/hma.pass"),
-    (lambda g: _stat(g, uid=1000), "test_network_openvpn[hma:auth_user_pass]", "/etc/openvpn/hma.pass is owned by uid 1000, not root"),
-    (lambda g: (g / "fs/proc/sys/net/ipv4/conf/br6/rp_filter").write_text("1\n"), "test_network_rp_filter[br6]",
+    (lambda g: _stat(g, uid=1000), "test_network_openvpn[tunnel:auth_user_pass]", "/etc/openvpn/hma.pass is owned by uid 1000, not root"),
+    (lambda g: (g / "fs/proc/sys/net/ipv4/conf/br6/rp_filter").write_text("1\n"), "test_network_rp_filter[vlan]",
      "effective strict = max(all=0, br6=1), expected not strict: strict filtering drops packets"),
     (lambda g: (g / "cmd/ip_-d_-j_link_show").write_text((g / "cmd/ip_-d_-j_link_show").read_text().replace('"id":6', '"id":7')),
      "test_network_interface[eth0.6]", "vlan_id expected 6, found 7"),

@@ -179,8 +179,8 @@ def test_an_emptied_proc_modules_with_sys_module_listed_is_cannot_check() -> Non
 @pytest.mark.parametrize(("change", "item", "words"), [
     (lambda g: (g / "cmd/ip_-j_rule_show").write_text("[]\n"), "test_network_no_leak[vlan-internet]", "rule listing looks broken"),
     (lambda g: (g / "cmd/ip_-j_route_show_table_all").write_text("[]\n"), "test_network_no_leak[vlan-internet]", "route listing looks broken"),
-    (lambda g: (g / "fs/etc/openvpn/hma.conf").write_text(""), "test_network_openvpn[hma:route_metric]", "holds no directive at all"),
-    (lambda g: (g / "fs/etc/openvpn/hma.conf").write_bytes(bytes(range(256)) * 4), "test_network_openvpn[hma:route_metric]",
+    (lambda g: (g / "fs/etc/openvpn/hma.conf").write_text(""), "test_network_openvpn[tunnel:route_metric]", "holds no directive at all"),
+    (lambda g: (g / "fs/etc/openvpn/hma.conf").write_bytes(bytes(range(256)) * 4), "test_network_openvpn[tunnel:route_metric]",
      "binary data where text is expected"),
 ])
 def test_destroyed_network_evidence_is_cannot_check(tmp_path: Path, change, item: str, words: str) -> None:
@@ -225,7 +225,7 @@ def test_impossible_addresses_are_cannot_check_naming_the_command_and_exit_3(tmp
     proc = hwcompat("run", "--profile", "hosts/vpn-gateway", "--snapshot", str(snap), "--json", str(out))
     assert proc.returncode == 3 and "Traceback" not in proc.stdout + proc.stderr
     items = {i["test"].split("::")[1]: i for i in json.loads(out.read_text())["items"]}
-    message = items["test_network_interface[br6]"]["results"][0]["message"]
+    message = items["test_network_interface[vlan]"]["results"][0]["message"]
     assert message.startswith("cannot check: ip -j addr show line 1:") and why in message
     assert items["test_network_rule[201]"]["outcome"] == "passed"
 

@@ -4,7 +4,8 @@
     python tools/make_seed_snapshots.py --check    # exit 1 if the committed ones differ
 
 What was published and what is inferred is said in snapshots/x10sae-xen-dom0/README.md.
-Sources of every id and driver: ../shared/reference/domain-facts.md, section A.
+Sources of every id and driver: pci.ids (pciutils/pciids), Linux 3.13's driver id tables, and the
+published X10SAE listings in selftests/data/corpus/pci/.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ GUEST = ROOT / "snapshots" / "xen-guest-tmem"
 DEBIAN12 = ROOT / "snapshots" / "debian12-xen-dom0"
 GATEWAY = ROOT / "snapshots" / "vpn-gateway"
 GATEWAY_FIXED = ROOT / "snapshots" / "vpn-gateway-fixed"
+GATEWAY_VLAN = ROOT / "snapshots" / "vpn-gateway-vlan"
 
 # slot, vendor:device, class, revision, subsystem, driver on 3.13, driver on a current kernel, parent slot
 DEVICES = [
@@ -161,7 +163,7 @@ def _xl_list(rows: list[tuple[str, int, int, int, str, float]]) -> str:
 XENTOP_HEAD = ("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k) VBDS   VBD_OO"
                "   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID\n")
 
-# The published xentop sample (seed-systems.md section 2); guest names were redacted there.
+# The published xentop sample of the seed server; guest names were redacted there.
 SEED_DOMAINS = [
     # name, id, xentop row after the name, tmem (Ge, Pp, Gp, ephemeral pages)
     ("Domain-0", 0, "-----r      27858    5.9   10397272   62.4   10485760      63.0     2    0        0        0    0        0"
@@ -408,8 +410,13 @@ def _j(data: object) -> str:
     return json.dumps(data, separators=(",", ":")) + "\n"
 
 
-def build_gateway(out: Path, fixed: bool) -> None:
-    """The seed gateway (section 3) on a current Debian; ``fixed`` adds the leak guard to table 3."""
+def build_gateway(out: Path, fixed: bool, bridge: bool = True) -> None:
+    """The seed gateway (section 3) on a current Debian; ``fixed`` adds the leak guard to table 3.
+
+    ``bridge``: VLAN 6 arrives on the bridge br6 (eth0.6 its port), as on the seed; without it the
+    VLAN interface eth0.6 carries the gateway's VLAN address itself (a gateway with no guests).
+    """
+    vlan = "br6" if bridge else "eth0.6"
     links = [
         {"ifindex": 1, "ifname": "lo", "flags": ["LOOPBACK", "UP", "LOWER_UP"], "mtu": 65536, "operstate": "UNKNOWN", "link_type": "loopback"},
         {"ifindex": 2, "ifname": "eth0", "flags": ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], "mtu": 1500, "operstate": "UP",
@@ -429,8 +436,14 @@ def build_gateway(out: Path, fixed: bool) -> None:
         if peer:
             info["address"] = peer
         return {"ifname": name, "addr_info": [info]}
-    addrs = [addr("lo", "127.0.0.1", 8), addr("eth0", "192.168.1.2", 24), {"ifname": "eth0.6", "addr_info": []},
-             addr("br6", "192.168.6.1", 24), addr("tun-hma", "10.200.0.6", 32, "10.200.0.5")]
+    if not bridge:
+        links = [link for link in links if link["ifname"] != "br6"]
+        port = next(link for link in links if link["ifname"] == "eth0.6")
+        del port["master"]
+        port["linkinfo"] = {k: v for k, v in port["linkinfo"].items() if not k.startswith("info_slave")}  # type: ignore[attr-defined]
+    addrs = [addr("lo", "127.0.0.1", 8), addr("eth0", "192.168.1.2", 24)]
+    addrs += [{"ifname": "eth0.6", "addr_info": []}, addr("br6", "192.168.6.1", 24)] if bridge else [addr("eth0.6", "192.168.6.1", 24)]
+    addrs += [addr("tun-hma", "10.200.0.6", 32, "10.200.0.5")]
     rules = [{"priority": 0, "src": "all", "table": "local"},
              {"priority": 200, "src": "192.168.6.1", "srclen": 24, "dst": "192.168.1.1", "dstlen": 16, "table": "main"},
              {"priority": 201, "src": "192.168.6.1", "srclen": 24, "table": "3"},
@@ -442,16 +455,16 @@ def build_gateway(out: Path, fixed: bool) -> None:
         {"dst": "default", "gateway": "192.168.1.254", "dev": "eth0", "flags": ["onlink"]},
         {"dst": "10.200.0.5", "dev": "tun-hma", "protocol": "kernel", "scope": "link", "prefsrc": "10.200.0.6", "flags": []},
         {"dst": "192.168.1.0/24", "dev": "eth0", "protocol": "kernel", "scope": "link", "prefsrc": "192.168.1.2", "flags": []},
-        {"dst": "192.168.6.0/24", "dev": "br6", "protocol": "kernel", "scope": "link", "prefsrc": "192.168.6.1", "flags": []},
+        {"dst": "192.168.6.0/24", "dev": vlan, "protocol": "kernel", "scope": "link", "prefsrc": "192.168.6.1", "flags": []},
     ]
-    for name, local in (("tun-hma", "10.200.0.6"), ("eth0", "192.168.1.2"), ("br6", "192.168.6.1"), ("lo", "127.0.0.1")):
+    for name, local in (("tun-hma", "10.200.0.6"), ("eth0", "192.168.1.2"), (vlan, "192.168.6.1"), ("lo", "127.0.0.1")):
         routes.append({"type": "local", "dst": local, "dev": name, "table": "local", "protocol": "kernel", "scope": "host",
                        "prefsrc": local, "flags": []})
     routes += [{"type": "local", "dst": "127.0.0.0/8", "dev": "lo", "table": "local", "protocol": "kernel", "scope": "host",
                 "prefsrc": "127.0.0.1", "flags": []},
                {"type": "broadcast", "dst": "192.168.1.255", "dev": "eth0", "table": "local", "protocol": "kernel", "scope": "link",
                 "prefsrc": "192.168.1.2", "flags": []},
-               {"type": "broadcast", "dst": "192.168.6.255", "dev": "br6", "table": "local", "protocol": "kernel", "scope": "link",
+               {"type": "broadcast", "dst": "192.168.6.255", "dev": vlan, "table": "local", "protocol": "kernel", "scope": "link",
                 "prefsrc": "192.168.6.1", "flags": []}]
     ipt = ("# Generated by iptables-save v1.8.9 (nf_tables) on Tue Sep  2 10:00:00 2014\n*nat\n:PREROUTING ACCEPT [0:0]\n"
            ":INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o tun-hma -j MASQUERADE\nCOMMIT\n"
@@ -471,6 +484,8 @@ def build_gateway(out: Path, fixed: bool) -> None:
              "/proc/sys/net/ipv4/ip_forward": "1\n", "/etc/openvpn/hma.conf": ovpn,
              "/etc/iproute2/rt_tables": "#\n# reserved values\n#\n255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n#\n# local\n#\n#1\tinr.ruhep\n"}
     for name, value in (("all", 0), ("default", 2), ("lo", 0), ("eth0", 2), ("eth0.6", 2), ("br6", 2), ("tun-hma", 2)):
+        if name == "br6" and not bridge:
+            continue
         files[f"/proc/sys/net/ipv4/conf/{name}/rp_filter"] = f"{value}\n"
     recorded = ["/proc/sys/kernel", "/proc/sys/net/ipv4", "/etc/openvpn", "/etc/iproute2"]
     commands: list[tuple[list[str], str | None, int, str]] = [
@@ -498,7 +513,8 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 if the committed snapshots differ")
     args = ap.parse_args()
     builders = {SEED: lambda o: build(o, False), MODERN: lambda o: build(o, True), GUEST: build_guest, DEBIAN12: build_debian12_dom0,
-                GATEWAY: lambda o: build_gateway(o, False), GATEWAY_FIXED: lambda o: build_gateway(o, True)}
+                GATEWAY: lambda o: build_gateway(o, False), GATEWAY_FIXED: lambda o: build_gateway(o, True),
+                GATEWAY_VLAN: lambda o: build_gateway(o, True, bridge=False)}
     for target, builder in builders.items():
         with tempfile.TemporaryDirectory() as tmp:
             fresh = Path(tmp) / target.name

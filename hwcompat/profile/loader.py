@@ -19,6 +19,7 @@ import yaml
 from hwcompat import suite_root
 from hwcompat.errors import ProfileError
 from hwcompat.matchers import Origin
+from hwcompat.profile import params
 from hwcompat.profile.model import Origins, Profile, build
 from hwcompat.profile.model import Path as KeyPath
 
@@ -201,7 +202,12 @@ _QUICK: list[tuple[KeyPath, str]] = [((), "")]  # what _errors returns in quick 
 
 
 def _errors(value: object, sch: Mapping[str, Any], path: KeyPath, quick: bool = False) -> list[tuple[KeyPath, str]]:
-    """Schema errors as (key path, message); empty when valid. ``quick``: stop at the first error, without words."""
+    """Schema errors as (key path, message); empty when valid. ``quick``: stop at the first error, without words.
+
+    A value that uses a parameter (``${name}``) is checked once the parameters are substituted.
+    """
+    if isinstance(value, str) and "${" in value:
+        return []
     sch = _resolve_ref(sch)
     if "anyOf" in sch:
         if any(not _errors(value, b, path, quick=True) for b in sch["anyOf"]):
@@ -336,17 +342,31 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _validated(text: str, file: str) -> tuple[dict[str, Any], dict[KeyPath, Origin], Profile]:
-    """Parse, schema-check and build one file on its own: every error names this file's lines."""
+def _validated(text: str, file: str) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
+    """Parse and schema-check one file on its own: every error names this file's lines."""
     data, origins = _located(text, file)
     if not isinstance(data, dict):
         raise ProfileError(file, 1, "", f"expected a mapping with at least 'name', got {_got(data)}")
+    _check(data, origins, file)
+    return data, origins
+
+
+def _check(data: Mapping[str, Any], origins: Mapping[KeyPath, Origin], file: str) -> None:
     errors = _errors(data, schema(), ())
     if errors:
         kpath, message = errors[0]
-        raise ProfileError(file, origins.get(kpath, Origin(file, 0)).line, _dotted(kpath), message)
+        where = origins.get(kpath, Origin(file, 0))
+        raise ProfileError(where.file, where.line, _dotted(kpath), message)
+
+
+def _finish(data: dict[str, Any], origins: dict[KeyPath, Origin], file: str, chain: tuple[str, ...], given: Mapping[str, str],
+            strict: bool = True) -> Profile:
+    """Substitute parameters, check the result against the schema again, and build the Profile."""
+    resolved, values = params.resolve(data, origins, given, strict)
+    if values:
+        _check(resolved, origins, file)
     try:
-        return data, origins, build(data, origins, file, (file,))
+        return build(resolved, origins, file, chain, values)
     except ValueError as err:
         raise _semantic(err, origins, file) from None
 
@@ -363,8 +383,7 @@ def _load_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ProfileError(file, raw.count(b"\n", 0, err.start) + 1, "", f"not UTF-8 text (byte {raw[err.start]:#04x})") from None
-    data, origins, _ = _validated(text, file)
-    return data, origins
+    return _validated(text, file)
 
 
 def _semantic(err: ValueError, origins: Origins, file: str) -> ProfileError:
@@ -403,9 +422,11 @@ def _resolve(path: Path, stack: tuple[Path, ...], done: dict[Path, Resolved]) ->
     return done[path.resolve()]
 
 
-def load(ref: str | Path) -> Profile:
-    """Load a profile by path or name and resolve its ``extends``.
+def load(ref: str | Path, given: Mapping[str, str] | None = None, template: bool = False) -> Profile:
+    """Load a profile by path or name, resolve its ``extends`` and its parameters.
 
+    :param given: parameter values from the command line (``--param name=value``)
+    :param template: read a role whose parameters are not all set (lint, list, show): those stay ``${name}``
     :raises ProfileError: for every kind of bad input, formatted ``FILE:LINE: key: message``
     """
     try:
@@ -413,10 +434,7 @@ def load(ref: str | Path) -> Profile:
     except FileNotFoundError as err:
         raise ProfileError(str(ref), 0, "", f"no such profile (looked for {err})") from None
     data, origins, chain = _resolve(path, (path.resolve(),), {})
-    try:
-        return build(data, origins, display(path), chain)
-    except ValueError as err:
-        raise _semantic(err, origins, display(path)) from None
+    return _finish(data, origins, display(path), chain, given or {}, strict=not template)
 
 
 SHARED_DIRS = ("boards", "chipsets", "cpus", "roles")
@@ -448,7 +466,7 @@ def shared_warnings(path: Path) -> list[str]:
     return out
 
 
-def load_all(refs: list[str]) -> Profile:
+def load_all(refs: list[str], given: Mapping[str, str] | None = None) -> Profile:
     """The profiles named on a command line (``capture --extends``), merged in order, as one profile.
 
     :raises ProfileError: naming ``--extends`` for a profile that is not found
@@ -465,18 +483,15 @@ def load_all(refs: list[str]) -> Profile:
         _merge(merged, merged_origins, _copy(data), origins)
         chain += [c for c in pchain if c not in chain]
     merged["name"] = " + ".join(refs)
-    try:
-        return build(merged, merged_origins, "--extends", tuple(chain))
-    except ValueError as err:
-        raise _semantic(err, merged_origins, "--extends") from None
+    return _finish(merged, merged_origins, "--extends", tuple(chain), given or {})
 
 
-def load_text(text: str, file: str = "<profile>") -> Profile:
+def load_text(text: str, file: str = "<profile>", given: Mapping[str, str] | None = None) -> Profile:
     """Load a profile from text (no ``extends``); used by self-tests and capture."""
-    data, origins, profile = _validated(text, file)
+    data, origins = _validated(text, file)
     if data.get("extends"):
         raise ProfileError(file, origins[("extends",)].line, "extends", "not allowed in a profile loaded from text")
-    return profile
+    return _finish(data, origins, file, (file,), given or {})
 
 
 class _PlainDumper(yaml.SafeDumper):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from hwcompat.matchers import Matcher, Origin, from_data
+from hwcompat.profile.params import ParamValue
 
 FlagState = Literal["required", "forbidden", "ignored"]
 ParamState = Literal["present", "absent", "value"]
@@ -112,8 +113,10 @@ class ParamExpectation:
 class NetExpectation:
     """One network expectation, as written in the profile.
 
-    ``kind`` names the subsection, ``name`` the entry, ``spec`` its fields (plain, already
-    schema-checked data), ``prop`` the one property of an openvpn entry.
+    ``kind`` names the subsection, ``name`` what the entry is about (an interface, a config, a
+    rule's priority), ``spec`` its fields (plain, already schema-checked data), ``prop`` the one
+    property of an openvpn entry, ``label`` the profile key when it is a label rather than the name
+    (``vlan`` for ``{name: eth0.6}``).
     """
 
     kind: str
@@ -121,12 +124,18 @@ class NetExpectation:
     spec: tuple[tuple[str, object], ...]
     origin: Origin
     prop: str = ""
-    title: str = ""
+    label: str = ""
 
     @property
     def key(self) -> str:
-        """``name``, or ``name:prop`` for one property of an OpenVPN config."""
-        return f"{self.name}:{self.prop}" if self.prop else self.name
+        """The profile key (``name``, or the label), with ``:prop`` for one property of an OpenVPN config."""
+        key = self.label or self.name
+        return f"{key}:{self.prop}" if self.prop else key
+
+    @property
+    def title(self) -> str:
+        """The interface or config a label stands for, when the key is a label."""
+        return self.name if self.label and self.label != self.name else ""
 
     def get(self, name: str, default: object = None) -> object:
         """A field of the entry."""
@@ -225,6 +234,7 @@ class Profile:
     xen_cmdline: tuple[ParamExpectation, ...] = ()
     tmem: tuple[FieldExpectation, ...] = ()
     network: tuple[NetExpectation, ...] = ()
+    params: tuple[ParamValue, ...] = ()
     data: Mapping[str, object] = field(default_factory=dict)
     sections: frozenset[str] = field(default_factory=frozenset)
 
@@ -261,6 +271,8 @@ def _check_addresses(net: Mapping[str, object]) -> None:
         return ipaddress.IPv4Network(text, strict=False)  # host bits allowed, as the kernel allows them
 
     def check(path: Path, value: object, parse: Callable[[str], object], what: str) -> None:
+        if "${" in str(value):
+            return  # a parameter without a value, in a profile read as a template
         try:
             parse(str(value))
         except ValueError as err:
@@ -318,27 +330,36 @@ def _params(section: str, data: Mapping[str, object], origins: Origins) -> tuple
 
 
 def _network(net: Mapping[str, object], origins: Origins) -> tuple[NetExpectation, ...]:
+    """One NetExpectation per entry. A key may be a label ('vlan') whose entry names the interface or config it is about."""
     _check_addresses(net)
     out = []
     for kind in ("interfaces", "rules", "routes", "rp_filter", "nat", "openvpn", "paths", "no_leak"):
         for key, spec in (net.get(kind) or {}).items():  # type: ignore[attr-defined]
             origin = origins[("network", kind, key)]
+            key = str(key)
             if kind == "routes":
                 for dst, route in spec.items():
                     out.append(NetExpectation(kind, f"{key}/{dst}", tuple(route.items()), origins[("network", kind, key, dst)]))
             elif kind == "openvpn":
+                config = str(spec.get("config", key))
                 for item, value in spec.items():
-                    out.append(NetExpectation(kind, str(key), ((item, value),), origins[("network", kind, key, item)], item))
+                    if item != "config":
+                        out.append(NetExpectation(kind, config, ((item, value),), origins[("network", kind, key, item)], item, label=key))
+            elif kind == "interfaces":
+                name = str(spec.get("name", key))
+                out.append(NetExpectation(kind, name, tuple((k, v) for k, v in spec.items() if k != "name"), origin, label=key))
+            elif isinstance(spec, dict) and kind in ("rp_filter", "nat"):
+                out.append(NetExpectation(kind, str(spec["interface"]), (("want", spec["want"]),), origin, label=key))
             elif isinstance(spec, dict):
-                out.append(NetExpectation(kind, str(key), tuple(spec.items()), origin))
+                out.append(NetExpectation(kind, key, tuple(spec.items()), origin))
             else:
-                out.append(NetExpectation(kind, str(key), (("want", spec),), origin))
+                out.append(NetExpectation(kind, key, (("want", spec),), origin))
     if "forwarding" in net:
         out.append(NetExpectation("forwarding", "ip_forward", (("want", net["forwarding"]),), origins[("network", "forwarding")]))
     return tuple(out)
 
 
-def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[str, ...]) -> Profile:
+def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[str, ...], params: tuple[ParamValue, ...] = ()) -> Profile:
     """Build a Profile from schema-valid, merged data and the origin of every key.
 
     :raises ValueError: on a semantic error (bad version spec, min > max), naming the key path
@@ -369,6 +390,7 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
         xen_cmdline=_params("xen", xen, origins),
         tmem=_fields("tmem", section("tmem"), origins),
         network=_network(section("network"), origins),
+        params=params,
         data=data,
         sections=frozenset(k for k in ("dmi", "memory", "pci", "cpu", "kernel", "xen", "tmem", "network") if k in data),
     )
