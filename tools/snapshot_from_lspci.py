@@ -63,6 +63,8 @@ PUBLISHED = {
 
 @dataclass
 class Function:
+    """One PCI function of a listing."""
+
     bdf: str
     vendor: str
     device: str

@@ -334,9 +334,9 @@ def _network(net: Mapping[str, object], origins: Origins) -> tuple[NetExpectatio
     _check_addresses(net)
     out = []
     for kind in ("interfaces", "rules", "routes", "rp_filter", "nat", "openvpn", "paths", "no_leak"):
-        for key, spec in (net.get(kind) or {}).items():  # type: ignore[attr-defined]
-            origin = origins[("network", kind, key)]
-            key = str(key)
+        for raw_key, spec in (net.get(kind) or {}).items():  # type: ignore[attr-defined]
+            origin = origins[("network", kind, raw_key)]
+            key = str(raw_key)
             if kind == "routes":
                 for dst, route in spec.items():
                     out.append(NetExpectation(kind, f"{key}/{dst}", tuple(route.items()), origins[("network", kind, key, dst)]))

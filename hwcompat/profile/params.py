@@ -1,5 +1,7 @@
-"""Profile parameters: ``params:`` declares names (with a default, or ``null`` for "must be set"),
-values anywhere else say ``${name}``, and a host profile (a later ``params:``) or the command line
+"""Profile parameters: declared in ``params:``, used as ``${name}``, set by a host or ``--param``.
+
+``params:`` declares names (with a default, or ``null`` for "must be set"), values anywhere else
+say ``${name}``, and a host profile (a later ``params:``) or the command line
 (``--param name=value``) sets them.
 
 A value that is exactly ``${name}`` takes the parameter's value as it is (a number stays a number);
@@ -69,7 +71,7 @@ def resolve(data: Mapping[str, Any], origins: Mapping[KeyPath, Origin], given: M
             file, _, line = first.rpartition(":")
             raise ProfileError(file or first, int(line) if line.isdigit() else 0, f"params.{seen[0]}", f"parameters use each other in a circle: {loop}")
         if name not in values:
-            raw, source = declared[name]
+            raw = declared[name][0]
             if raw is None and not strict:
                 return f"${{{name}}}"
             if raw is None:
