@@ -38,6 +38,8 @@ class RunState:
     source: FactSource
     facts: FactCache
     broken: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    fit: str = ""
 
 
 STATE = pytest.StashKey[RunState]()
@@ -68,22 +70,42 @@ class ReportPaths:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Load the profile and open the source; bad input is a usage error (exit 4). Register the reports asked for."""
+    """Open the source, load (or choose) the profile; bad input is a usage error (exit 4). Register the reports asked for."""
     ref = config.getoption("profile", None)
-    if not ref:
-        if any(set(Path(a.split("::", 1)[0]).resolve().parts) & set(ACCEPTANCE_DIRS) for a in config.args):
-            state(config)  # raises the usage error now, before collection turns it into five
-        return
-    from hwcompat import report  # noqa: PLC0415 - the reports import this module
+    if not ref and not any(set(Path(a.split("::", 1)[0]).resolve().parts) & set(ACCEPTANCE_DIRS) for a in config.args):
+        return  # not an acceptance run (the self-tests, say)
+    from hwcompat import report, selection  # noqa: PLC0415 - they import this module
 
     try:
-        profile = loader.load(ref, parse_params(config.getoption("hwcompat_params", [])))
         source = open_source(config.getoption("snapshot"))
+        facts = FactCache(source)
+        given = parse_params(config.getoption("hwcompat_params", []))
+        header: list[str] = []
+        if ref:
+            profile = loader.load(ref, given)
+        else:
+            chosen, header = selection.select(facts)
+            profile = loader.load(chosen, given)
     except (ProfileError, SnapshotError) as err:
         raise pytest.UsageError(str(err)) from None
-    run = RunState(profile, source, FactCache(source, route_queries(profile)))
+    fit = selection.verdict(profile, facts)
+    if fit.holds is False:
+        header.append(f"WARNING: {fit.text}")
+    elif fit.holds is None and fit.text:
+        header.append(f"note: {fit.text}")
+    facts.route_queries = route_queries(profile)
+    run = RunState(profile, source, facts, header=header, fit=fit.text)
     config.stash[STATE] = run
     report.register(config, run)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which profile checks which machine, and whether the profile is meant for it."""
+    run = config.stash.get(STATE, None)
+    if run is None:
+        return []
+    where = f"snapshot {run.source.location}" if run.source.kind == "snapshot" else "this machine (live)"
+    return [f"hwcompat: profile {run.profile.file} ({' -> '.join(run.profile.chain)}) on {where}", *(f"hwcompat: {h}" for h in run.header)]
 
 
 def parse_params(given: list[str]) -> dict[str, str]:

@@ -114,7 +114,7 @@ def test_unreadable_facts_fail_never_pass(tmp_path: Path, seed_copy: Path) -> No
 
 
 @pytest.mark.parametrize(("args", "needle"), [
-    (("run",), "no profile given"),
+    (("run", "--snapshot", str(REPO / "snapshots/vpn-gateway")), "no shipped profile is for this machine"),
     (("run", "--profile", "selftests/data/profiles/bad-unknown-key.yaml", "--snapshot", str(SEED)), "bad-unknown-key.yaml:3: cpu.famly"),
     (("run", "--profile", "hosts/x10sae-xen-dom0", "--snapshot", "/nonexistent"), "no such directory"),
     (("run", "--bogus"), "unrecognized arguments"),

@@ -371,6 +371,11 @@ def _finish(data: dict[str, Any], origins: dict[KeyPath, Origin], file: str, cha
         raise _semantic(err, origins, file) from None
 
 
+def load_own(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
+    """One profile file's own data and lines, without what it extends (checked like any profile)."""
+    return _load_file(path)
+
+
 def _load_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
     file = display(path)
     try:
@@ -412,7 +417,8 @@ def _resolve(path: Path, stack: tuple[Path, ...], done: dict[Path, Resolved]) ->
             cycle = " -> ".join(display(p) for p in (*stack, parent.resolve()))
             raise ProfileError(origin.file, origin.line, f"extends[{i}]", f"cyclic extends: {cycle}")
         pdata, porigins, pchain = _resolve(parent, (*stack, parent.resolve()), done)
-        _merge(merged, merged_origins, _copy(pdata), porigins)
+        # `match` says which machines one file is for: a host extending a board is not for every such board
+        _merge(merged, merged_origins, {k: _copy(v) for k, v in pdata.items() if k != "match"}, porigins)
         chain += [c for c in pchain if c not in chain]
     own = {k: v for k, v in data.items() if k != "extends"}
     _merge(merged, merged_origins, own, {p: o for p, o in origins.items() if not p or p[0] != "extends"})

@@ -220,6 +220,7 @@ class Profile:
     description: str
     file: str
     chain: tuple[str, ...]
+    match: tuple[FieldExpectation, ...] = ()
     dmi: tuple[FieldExpectation, ...] = ()
     memory: tuple[FieldExpectation, ...] = ()
     pci: PciSection | None = None
@@ -375,6 +376,7 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
         description=str(data.get("description", "")),
         file=file,
         chain=chain,
+        match=_fields("match", section("match"), origins),
         dmi=_fields("dmi", section("dmi"), origins),
         memory=_fields("memory", section("memory"), origins),
         pci=_pci(section("pci"), origins) if "pci" in data else None,

@@ -1,0 +1,82 @@
+"""Choosing the profile: match: on DMI fields, the most specific shipped profile when --profile is not
+given, a clear refusal when none or two fit, and a warning when the given profile is for other machines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hwcompat.errors import ProfileError
+from hwcompat.facts.cache import FactCache
+from hwcompat.profile import loader
+from hwcompat.selection import select, verdict
+from hwcompat.sources.snapshot import SnapshotSource
+from selftests.conftest import REPO, SEED
+from selftests.test_suite import hwcompat
+
+X10SLM_F = REPO / "snapshots/x10slm-f"
+
+
+@pytest.mark.parametrize(("snapshot", "chosen"), [(SEED, "boards/supermicro-x10sae"), (X10SLM_F, "boards/supermicro-x10slm-f")])
+def test_without_a_profile_the_one_for_this_board_is_chosen_and_said_first(snapshot: Path, chosen: str) -> None:
+    proc = hwcompat("run", "--snapshot", str(snapshot))
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    header = proc.stdout.split("collected", 1)[0]
+    assert f"hwcompat: profile chosen: profiles/{chosen}.yaml, whose match holds on this machine (board_vendor 'Supermicro'" in header
+
+
+def test_no_fitting_profile_is_a_usage_error_listing_the_candidates() -> None:
+    proc = hwcompat("run", "--snapshot", str(REPO / "snapshots/vpn-gateway"))
+    assert proc.returncode == 4
+    assert "no shipped profile is for this machine (no DMI: /sys/class/dmi/id/board_vendor is not recorded" in proc.stdout + proc.stderr
+    assert "profiles/boards/supermicro-x10sae.yaml:" in proc.stdout + proc.stderr
+
+
+def test_a_profile_for_other_machines_says_so_in_the_first_lines() -> None:
+    proc = hwcompat("run", "--profile", "boards/supermicro-x10sae", "--snapshot", str(X10SLM_F))
+    header = proc.stdout.split("collected", 1)[0]
+    assert ("hwcompat: WARNING: profile profiles/boards/supermicro-x10sae.yaml is for machines with board_vendor 'Supermicro', "
+            "board_name 'X10SAE'; this machine reports board_vendor 'Supermicro', board_name 'X10SLM-F'") in header
+
+
+def test_match_is_not_inherited() -> None:
+    # the seed host extends the X10SAE board, yet it is not for every X10SAE
+    assert loader.load("boards/supermicro-x10sae").match and not loader.load("hosts/x10sae-xen-dom0").match
+
+
+def _profiles(tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    monkeypatch.setattr(loader, "PROFILES_DIR", tmp_path)
+
+
+BOARD = "name: {n}\nmatch:\n  board_vendor: Supermicro\n  board_name: X10SAE\n"
+
+
+def test_a_host_is_more_specific_than_a_board_and_more_fields_beat_fewer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _profiles(tmp_path, {"boards/a.yaml": BOARD.format(n="a"), "boards/b.yaml": BOARD.format(n="b") + "  bios_version: {version: '>=1'}\n"},
+              monkeypatch)
+    facts = FactCache(SnapshotSource(SEED))
+    chosen, lines = select(facts)
+    assert chosen.name == "b.yaml" and "also fitting, less specific" in lines[1]
+    (tmp_path / "hosts").mkdir()
+    (tmp_path / "hosts/h.yaml").write_text(BOARD.format(n="h"))
+    assert select(facts)[0].name == "h.yaml"
+
+
+def test_two_equally_fitting_profiles_are_refused_naming_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _profiles(tmp_path, {"boards/a.yaml": BOARD.format(n="a"), "boards/b.yaml": BOARD.format(n="b")}, monkeypatch)
+    with pytest.raises(ProfileError, match=r"2 profiles fit this machine .* equally") as info:
+        select(FactCache(SnapshotSource(SEED)))
+    assert "profiles/boards/a.yaml:3" in str(info.value) and "profiles/boards/b.yaml:3" in str(info.value)  # their match lines
+
+
+def test_a_bios_version_range_and_no_dmi_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("name: p\nmatch:\n  board_name: X10SAE\n  bios_version: {version: '>=9'}\n")
+    result = verdict(loader.load(path), FactCache(SnapshotSource(SEED)))
+    assert result.holds is False and "bios_version" in result.text
+    none = verdict(loader.load(path), FactCache(SnapshotSource(REPO / "snapshots/vpn-gateway")))
+    assert none.holds is None and "cannot be told" in none.text
