@@ -54,6 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     argv += ["--junitxml", str(Path(args.junitxml).absolute())] if args.junitxml else []
     argv += ["--json", str(Path(args.json).absolute())] if args.json else []
     argv += [f"--param={p}" for p in args.param]
+    argv += ["--waivers", str(Path(args.waivers).absolute())] if args.waivers else []
     argv += list(args.pytest_args) + [str(root / d) for d in TEST_DIRS]
     return int(pytest.main(argv))
 
@@ -183,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--junitxml", metavar="F", help="write a JUnit XML report")
     run.add_argument("--json", metavar="F", help="write results as JSON")
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="set a profile parameter (repeatable)")
+    run.add_argument("--waivers", metavar="FILE", help="known exceptions: waivers: {ITEM: {reason, ticket, expires}}")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed on to pytest")
     snap = sub.add_parser("snapshot", help="record this machine (read-only)")
     snap.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")

@@ -189,6 +189,10 @@ def items(profile: Profile) -> list[tuple[ItemKind, Expectation]]:
     return [(k, exp) for k in KINDS for exp in k.entries(profile)]
 
 
-def evaluate(profile: Profile, facts: FactCache) -> list[tuple[str, CheckResult]]:
-    """Every item of the profile with its result, by item id: what a run decides, without pytest."""
-    return [(k.item_id(exp), k.run(exp, facts)) for k, exp in items(profile)]
+def evaluate(profile: Profile, facts: FactCache, waive: Callable[[str, CheckResult], CheckResult] | None = None) -> list[tuple[str, CheckResult]]:
+    """Every item of the profile with its result, by item id: what a run decides, without pytest.
+
+    :param waive: applies the run's waivers (``Waivers.apply``), when there are any
+    """
+    out = [(k.item_id(exp), k.run(exp, facts)) for k, exp in items(profile)]
+    return [(item, waive(item, result)) for item, result in out] if waive else out

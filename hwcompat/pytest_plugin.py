@@ -22,9 +22,11 @@ from hwcompat.facts.cache import FactCache
 from hwcompat.plan import BY_NAME, ItemKind
 from hwcompat.profile import loader
 from hwcompat.profile.model import Expectation, Profile
+from hwcompat.results import cannot_check
 from hwcompat.routing import Query
 from hwcompat.sources import open_source
 from hwcompat.sources.base import FactSource
+from hwcompat.waivers import Waivers
 
 ACCEPTANCE_DIRS = ("tests_hw", "tests_xen", "tests_net")
 EXIT_BROKEN_INPUT = 3
@@ -52,6 +54,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--profile", metavar="P", help="profile to check: a path or a name under profiles/ (hosts/x10sae-xen-dom0)")
     group.addoption("--snapshot", metavar="S", help="check a recorded snapshot (directory or .tar.gz) instead of this machine")
     group.addoption("--json", dest="hwcompat_json", metavar="F", help="also write results as JSON to F")
+    group.addoption("--waivers", dest="hwcompat_waivers", metavar="FILE", help="known exceptions: waivers: {ITEM: {reason, ticket, expires}}")
     group.addoption("--param", dest="hwcompat_params", action="append", default=[], metavar="NAME=VALUE",
                     help="set a profile parameter (repeatable); wins over every profile's params")
 
@@ -86,6 +89,8 @@ def pytest_configure(config: pytest.Config) -> None:
         else:
             chosen, header = selection.select(facts)
             profile = loader.load(chosen, given)
+        extra = loader.load_waivers(Path(config.getoption("hwcompat_waivers"))) if config.getoption("hwcompat_waivers", None) else ()
+        config.stash[acceptance.WAIVERS] = Waivers.of(profile, extra)
     except (ProfileError, SnapshotError) as err:
         raise pytest.UsageError(str(err)) from None
     fit = selection.verdict(profile, facts)
@@ -197,10 +202,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     except CannotCheck as err:
         if acceptance.BINDING not in item.stash:
             raise
-        kind, exp = item.stash[acceptance.BINDING]
-        result = kind.cannot_check(exp, err)
-        item.stash[acceptance.RESULT] = result
-        pytest.fail(result.text(), pytrace=False)
+        exp = item.stash[acceptance.BINDING][1]
+        acceptance.outcome(acceptance.finish(item, cannot_check(err.reason, exp.describe(), err.broken)))
     finally:
         acceptance.CURRENT.reset(token)
 
@@ -223,10 +226,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
-    """Say which input could not be read, and why the run exits 3."""
+    """The waivers and what became of each; which input could not be read, and why the run exits 3."""
     run = config.stash.get(STATE, None)
-    if run is None or not run.broken:
+    if run is None:
         return
-    terminalreporter.section("hwcompat could not read some input (exit 3)", red=True)
-    for line in run.broken:
-        terminalreporter.line(line)
+    waivers = config.stash.get(acceptance.WAIVERS, None)
+    if waivers is not None and waivers.waivers:
+        terminalreporter.section("waivers")
+        for w in waivers.summary():
+            ticket = f" {w['ticket']}" if w["ticket"] else ""
+            terminalreporter.line(f"{w['status'].upper():8} {w['item']}{ticket} until {w['expires']}: {w['reason']} ({w['profile']})")
+    if run.broken:
+        terminalreporter.section("hwcompat could not read some input (exit 3)", red=True)
+        for line in run.broken:
+            terminalreporter.line(line)

@@ -56,7 +56,7 @@ class JsonReport:
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
             data = item_data(item, report)
             self.items.append({
-                "test": item.nodeid, "outcome": report.outcome, "description": data["description"],
+                "test": item.nodeid, "outcome": "waived" if hasattr(report, "wasxfail") else report.outcome, "description": data["description"],
                 "results": [data["result"]] if data["result"] else [], "message": str(report.longrepr) if report.failed else "",
                 "skip_reason": _skip_reason(report) if report.skipped else "",
             })
@@ -65,9 +65,11 @@ class JsonReport:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Write the file (after the exit status is final)."""
+        waivers = session.config.stash.get(acceptance.WAIVERS, None)
         data = {
             "profile": self.run.profile.file, "chain": list(self.run.profile.chain),
             "source": self.run.source.location or "live", "exit_status": int(session.exitstatus), "items": self.items,
+            "waivers": waivers.summary() if waivers is not None else [],
         }
         self.path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
@@ -118,6 +120,17 @@ class HtmlReport:
         """Show a skip's reason as a sentence, not as pytest's (file, line, reason) tuple."""
         if report.skipped:
             data[:] = [escape(_skip_reason(report)) + "\n"]
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+        """A section of its own for the waivers and what became of each."""
+        waivers = session.config.stash.get(acceptance.WAIVERS, None)
+        if waivers is None or not waivers.waivers:
+            return
+        rows = "".join(f"<tr><td>{escape(w['status'])}</td><td>{escape(w['item'])}</td><td>{escape(w['ticket'])}</td>"
+                       f"<td>{escape(w['expires'])}</td><td>{escape(w['reason'])}</td><td>{escape(w['profile'])}</td></tr>"
+                       for w in waivers.summary())
+        prefix.append(f"<h2>Waivers</h2><table id=\"waivers\"><tr><th>status</th><th>item</th><th>ticket</th><th>expires</th>"
+                      f"<th>reason</th><th>written at</th></tr>{rows}</table>")
 
     def pytest_html_report_title(self, report: Any) -> None:
         """Title the report after the profile."""

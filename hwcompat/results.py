@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Outcome = Literal["passed", "failed", "skipped"]
+Outcome = Literal["passed", "failed", "skipped", "waived"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,7 @@ class CheckResult:
     :ivar origin: profile file:line of the expectation
     :ivar parts: one result per property, for an item that checks several (a PCI device)
     :ivar broken: the check needed input hwcompat could not read (the run exits 3)
+    :ivar waiver: the waiver that decided it (waived, or failed because the waiver expired)
     """
 
     outcome: Outcome
@@ -34,15 +35,17 @@ class CheckResult:
     origin: str = ""
     parts: tuple[CheckResult, ...] = ()
     broken: bool = False
+    waiver: str = ""
 
     def text(self) -> str:
         """Multi-line text for the report: message, then expected/found/where lines, then each part."""
         lines = [f"{self.subject}: {self.message}" if self.subject else self.message]
-        for label, value in (("expected", self.expected), ("found", self.found), ("profile", self.origin), ("fact", self.source)):
+        for label, value in (("expected", self.expected), ("found", self.found), ("profile", self.origin), ("fact", self.source),
+                             ("waiver", self.waiver)):
             if value:
                 lines.append(f"  {label + ':':9} {value}")
         for part in self.parts:
-            mark = {"passed": "ok", "failed": "FAILED", "skipped": "skipped"}[part.outcome]
+            mark = {"passed": "ok", "failed": "FAILED", "skipped": "skipped", "waived": "waived"}[part.outcome]
             lines.append(f"  - {part.subject} {mark}: {part.message} ({part.origin})")
         return "\n".join(lines)
 
@@ -53,6 +56,8 @@ class CheckResult:
             data["parts"] = [p.to_json() for p in self.parts]
         if self.broken:
             data["broken"] = True
+        if self.waiver:
+            data["waiver"] = self.waiver
         return data
 
 

@@ -6,6 +6,7 @@ expected, got what``. Duplicate keys are errors (YAML would silently keep the la
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -20,7 +21,7 @@ from hwcompat import suite_root
 from hwcompat.errors import ProfileError
 from hwcompat.matchers import Origin
 from hwcompat.profile import params
-from hwcompat.profile.model import Origins, Profile, build
+from hwcompat.profile.model import Origins, Profile, Waiver, build, waivers_from
 from hwcompat.profile.model import Path as KeyPath
 
 PROFILES_DIR = suite_root() / "profiles"
@@ -139,7 +140,12 @@ def _located(text: str, file: str) -> tuple[object, dict[KeyPath, Origin]]:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [walk(item, (*path, i)) for i, item in enumerate(node.value)]
-        return loader.construct_object(node)
+        try:
+            value = loader.construct_object(node)
+        except ValueError:  # a date YAML cannot build (2027-02-30): keep the text, the schema or the model says what is wrong
+            return node.value
+        # an unquoted 2014-09-02 is a date to YAML; profiles compare and write dates as text
+        return value.isoformat() if isinstance(value, datetime.date) else value
 
     try:
         return walk(root, ()), origins
@@ -367,6 +373,29 @@ def _finish(data: dict[str, Any], origins: dict[KeyPath, Origin], file: str, cha
         _check(resolved, origins, file)
     try:
         return build(resolved, origins, file, chain, values)
+    except ValueError as err:
+        raise _semantic(err, origins, file) from None
+
+
+def load_waivers(path: Path) -> tuple[Waiver, ...]:
+    """The waivers of a file given with ``--waivers`` (a mapping under ``waivers:``, as in a profile).
+
+    :raises ProfileError: naming FILE:LINE for anything that is not a waiver
+    """
+    file = display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProfileError(file, 0, "", f"cannot read: {getattr(err, 'strerror', None) or err}") from None
+    data, origins = _located(text, file)
+    if not isinstance(data, dict) or set(data) != {"waivers"}:
+        raise ProfileError(file, 1, "", "expected a mapping with one key, waivers: {ITEM-ID: {reason, ticket, expires}}")
+    errors = _errors(data["waivers"], schema()["properties"]["waivers"], ("waivers",))
+    if errors:
+        kpath, message = errors[0]
+        raise ProfileError(file, origins.get(kpath, Origin(file, 0)).line, _dotted(kpath), message)
+    try:
+        return waivers_from(data, origins)
     except ValueError as err:
         raise _semantic(err, origins, file) from None
 

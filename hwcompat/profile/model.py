@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -213,6 +214,31 @@ class PciSection:
 
 
 @dataclass(frozen=True, slots=True)
+class Waiver:
+    """A known exception: a failing item reported as waived, with why, where it is tracked and until when."""
+
+    item: str
+    reason: str
+    ticket: str
+    expires: datetime.date
+    origin: Origin
+
+
+def waivers_from(data: Mapping[str, object], origins: Origins) -> tuple[Waiver, ...]:
+    """The ``waivers`` of schema-checked data. Raises ValueError (with the key path) for a date that does not exist."""
+    out = []
+    for item, entry in (data.get("waivers") or {}).items():  # type: ignore[attr-defined]
+        try:
+            expires = datetime.date.fromisoformat(entry["expires"])
+        except ValueError:
+            err = ValueError(f"{entry['expires']!r} is not a date (YYYY-MM-DD)")
+            err.kpath = ("waivers", item, "expires")  # type: ignore[attr-defined]
+            raise err from None
+        out.append(Waiver(item, entry["reason"], entry.get("ticket", ""), expires, origins[("waivers", item)]))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """A resolved profile (``extends`` applied). ``chain`` lists the files, base first."""
 
@@ -236,6 +262,7 @@ class Profile:
     tmem: tuple[FieldExpectation, ...] = ()
     network: tuple[NetExpectation, ...] = ()
     params: tuple[ParamValue, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
     data: Mapping[str, object] = field(default_factory=dict)
     sections: frozenset[str] = field(default_factory=frozenset)
 
@@ -393,6 +420,7 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
         tmem=_fields("tmem", section("tmem"), origins),
         network=_network(section("network"), origins),
         params=params,
+        waivers=waivers_from(data, origins),
         data=data,
         sections=frozenset(k for k in ("dmi", "memory", "pci", "cpu", "kernel", "xen", "tmem", "network") if k in data),
     )
