@@ -47,7 +47,7 @@ def test_a_waived_failure_is_reported_as_waived_not_passed(tmp_path: Path, no_i2
 
 def test_an_expired_waiver_fails_saying_so(tmp_path: Path, no_i217: Path) -> None:
     host = _host(tmp_path, f'  "{I217}": {{reason: "until the card arrives", expires: 2020-01-01}}\n')
-    code, out, data = _run(tmp_path, host, no_i217)
+    code, _, data = _run(tmp_path, host, no_i217)
     assert code == 1
     item = next(i for i in data["items"] if i["test"].endswith(I217))
     assert item["outcome"] == "failed" and item["results"][0]["message"].startswith("waiver expired on 2020-01-01: until the card arrives; missing")
