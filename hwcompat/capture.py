@@ -166,3 +166,87 @@ def capture(facts: FactCache, out: Path, name: str, extends: list[str]) -> Captu
             break
         done.notes += relax(data, done.failures, loader.load(out))
     return done
+
+
+#: Intel's CPU functions sit on the root bus as devices 0 to 7 (host bridge, PEG ports, graphics, its audio...;
+#: "Xeon E3-1200 v3 Processor Family Datasheet, Vol. 2", device table): they belong to a cpu profile, not a board's
+CPU_DEVICES = {f"00:{d:02x}" for d in range(8)}
+
+
+def _board_devices(facts: FactCache) -> dict[str, dict[str, object]]:
+    return {f"{d.id}@{d.path}": pci.draft_entry(d) for d in facts.pci.devices
+            if not (d.vendor == "8086" and d.path.rsplit(".", 1)[0] in CPU_DEVICES)}
+
+
+def _common(entries: list[dict[str, object]]) -> dict[str, object]:
+    """A device entry that holds on every machine: a value where all agree, any_of where they do not."""
+    out: dict[str, object] = {}
+    for prop in entries[0]:
+        seen = list(dict.fromkeys(e.get(prop) for e in entries))
+        out[prop] = seen[0] if len(seen) == 1 else {"any_of": sorted(seen, key=lambda v: (v is not None, str(v)))}
+    return out
+
+
+@dataclass
+class Certified:
+    """What ``capture`` with several snapshots did: the board draft, host deltas, differences, and proof on each."""
+
+    board: Capture
+    hosts: dict[str, Path] = field(default_factory=dict)
+    differences: list[str] = field(default_factory=list)
+    failures: dict[str, list[tuple[str, CheckResult]]] = field(default_factory=dict)
+
+
+def certify(machines: dict[str, FactCache], out: Path, name: str, hosts_dir: Path | None) -> Certified:
+    """Draft the board profile of what holds on every machine, write it (and host deltas), and prove each passes.
+
+    Devices by path, never by bus number; the CPU's own functions are left to a cpu profile; DMI
+    board fields where all machines agree. A device not on every machine is a difference: listed
+    as a comment, or in that machine's host profile under ``hosts_dir``.
+
+    :raises CannotCheck: when a machine's PCI devices cannot be read
+    """
+    devices = {host: _board_devices(facts) for host, facts in machines.items()}
+    keys = list(dict.fromkeys(k for found in devices.values() for k in found))
+    everywhere = [k for k in keys if all(k in found for found in devices.values())]
+    data: dict[str, Any] = {"name": name, "description": f"drafted from {len(machines)} machines: {', '.join(machines)}"}
+    dmi: dict[str, object] = {}
+    for fld in ("board_vendor", "board_name"):
+        values: set[object] = set()
+        for facts in machines.values():
+            try:
+                values.add(facts.dmi.get(fld))
+            except CannotCheck:
+                values.add(None)
+        if len(values) == 1 and isinstance(value := values.pop(), str):
+            dmi[fld] = value
+    if dmi:
+        data["match"] = dict(dmi)
+        data["dmi"] = dmi
+    data["pci"] = {"unlisted_devices": "report", "devices": {k: _common([devices[h][k] for h in devices]) for k in everywhere}}
+    done = Certified(Capture(data))
+    for key in keys:
+        if key not in everywhere:
+            on = [h for h, found in devices.items() if key in found]
+            done.differences.append(f"{key}: on {', '.join(on)}; not on {', '.join(h for h in devices if h not in on)}")
+    header = (f"# yaml-language-server: $schema={loader.SCHEMA_PATH.as_posix()}\n"
+              f"# Drafted by hwcompat {__version__} capture from {len(machines)} machines: what holds on every one of them.\n"
+              f"# Devices behind bridges are named by path; the CPU's own functions belong to a cpu profile.\n")
+    footer = "".join(f"# only on some machines: {d}\n" for d in done.differences) if done.differences and hosts_dir is None else ""
+    out.write_text(header + loader.dump_data(data) + footer, encoding="utf-8")
+    board = loader.load(out)
+    for host, facts in machines.items():
+        done.failures[host] = [(i, r) for i, r in evaluate(board, facts) if r.outcome == "failed"]
+    done.board.items = len(evaluate(board, next(iter(machines.values()))))
+    if hosts_dir is not None:
+        for host, facts in machines.items():
+            extra = {k: v for k, v in devices[host].items() if k not in everywhere}
+            path = hosts_dir / f"{host}.yaml"
+            host_data: dict[str, object] = {"name": host, "description": f"{host}: the board draft and what only this machine has",
+                         "extends": [os.path.relpath(out.absolute(), hosts_dir.absolute())]}
+            if extra:
+                host_data["pci"] = {"devices": extra}
+            path.write_text(loader.dump_data(host_data), encoding="utf-8")
+            done.hosts[host] = path
+            done.failures[f"{host} (host)"] = [(i, r) for i, r in evaluate(loader.load(path), facts) if r.outcome == "failed"]
+    return done

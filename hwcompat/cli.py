@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from hwcompat import __version__, suite_root
 from hwcompat.errors import CannotCheck, HwcompatError, ProfileError, SnapshotError
@@ -81,8 +81,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
-    """Draft a profile from a machine and prove it passes against the same facts."""
-    from hwcompat.capture import capture  # noqa: PLC0415
+    """Draft a profile from a machine (or several snapshots) and prove it passes against the same facts."""
+    from hwcompat.capture import capture, certify  # noqa: PLC0415
 
     out = Path(args.out)
     if out.exists() and not args.force:
@@ -90,7 +90,10 @@ def cmd_capture(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not _output_dir_ok(args.out):
         return EXIT_USAGE
-    source = open_source(args.snapshot)
+    snapshots = list(args.snapshot or [])
+    if len(snapshots) > 1 or args.hosts_dir:
+        return _certify(args, out, snapshots, certify)
+    source = open_source(snapshots[0] if snapshots else None)
     done = capture(FactCache(source), out, args.name or out.stem, list(args.extends or []))
     for note in done.notes:
         print(f"  relaxed: {note}", file=sys.stderr)
@@ -100,6 +103,39 @@ def cmd_capture(args: argparse.Namespace) -> int:
             print(f"  {item}: {result.message}", file=sys.stderr)
         return EXIT_FAILED
     print(f"hwcompat: wrote {out}: {done.items} checks, all pass against {source.location or 'this machine'}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _certify(args: argparse.Namespace, out: Path, snapshots: list[str], certify: Any) -> int:
+    if args.extends:
+        _err("capture from several snapshots drafts a board profile of its own; --extends is for one machine")
+        return EXIT_USAGE
+    if len(snapshots) < 2:
+        _err("--hosts-dir needs two or more --snapshot (the machines to draft the shared profile from)")
+        return EXIT_USAGE
+    hosts_dir = Path(args.hosts_dir) if args.hosts_dir else None
+    if hosts_dir is not None and not hosts_dir.is_dir():
+        _err(f"--hosts-dir {hosts_dir}: no such directory (nothing was written)")
+        return EXIT_USAGE
+    machines: dict[str, FactCache] = {}
+    for snap in snapshots:
+        source = open_source(snap)
+        host = str(getattr(source, "manifest", {}).get("hostname") or Path(snap).name.removesuffix(".tar.gz"))
+        while host in machines:
+            host += "-2"
+        machines[host] = FactCache(source)
+    done = certify(machines, out, args.name or out.stem, hosts_dir)
+    for difference in done.differences:
+        print(f"  differs: {difference}", file=sys.stderr)
+    bad = {host: failures for host, failures in done.failures.items() if failures}
+    for host, failures in bad.items():
+        for item, result in failures:
+            print(f"  {host}: {item}: {result.message}", file=sys.stderr)
+    written = ", ".join([str(out), *map(str, done.hosts.values())])
+    if bad:
+        _err(f"wrote {written}, but it does not pass on every machine")
+        return EXIT_FAILED
+    print(f"hwcompat: wrote {written}: {done.board.items} checks, all pass on each of {', '.join(machines)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -189,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     snap = sub.add_parser("snapshot", help="record this machine (read-only)")
     snap.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")
     cap = sub.add_parser("capture", help="draft a profile from this machine or a snapshot")
-    cap.add_argument("--snapshot", metavar="S")
+    cap.add_argument("--snapshot", metavar="S", action="append", help="a snapshot (repeat it: the shared profile of several machines)")
+    cap.add_argument("--hosts-dir", metavar="DIR", help="with several snapshots: write each machine's differences as a host profile here")
     cap.add_argument("--extends", action="append", metavar="P", help="write only what P does not already say (repeatable)")
     cap.add_argument("--out", required=True, metavar="FILE.yaml")
     cap.add_argument("--name", help="profile name (default: the file name)")

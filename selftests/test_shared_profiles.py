@@ -101,3 +101,30 @@ def test_published_listing_snapshots_match_their_tool() -> None:
     proc = subprocess.run([sys.executable, str(REPO / "tools/snapshot_from_lspci.py"), "--all", "--check"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_certify_from_several_machines_drafts_what_holds_on_all_and_proves_it(tmp_path: Path) -> None:
+    board = tmp_path / "board.yaml"
+    proc = hwcompat("capture", "--snapshot", str(CORE_I5), "--snapshot", str(XEON_RADEON), "--snapshot", str(SEED), "--out", str(board))
+    assert proc.returncode == 0, proc.stderr
+    assert "all pass on each of x10sae-i5-4690, x10sae-e3-1245v3, x10sae" in proc.stderr
+    text = board.read_text()
+    assert "8086:1533@00:1c.3/00.0:" in text and "@03:00.0" not in text and "@02:00.0" not in text
+    assert "8086:0c08@00:00.0" not in text and "8086:0c01@00:01.0" not in text  # the CPU's: left to a cpu profile
+    assert "# only on some machines: 104c:8023@00:1c.5/00.0/03.0: on x10sae-e3-1245v3, x10sae; not on x10sae-i5-4690" in text
+    for snapshot in (CORE_I5, XEON_RADEON, SEED):
+        assert failed(str(board), snapshot) == set(), snapshot
+    assert failed(str(board), X10SLM_F)  # and it is not a profile for every board
+
+
+def test_certify_writes_each_machines_differences_as_a_host_profile(tmp_path: Path) -> None:
+    hosts = tmp_path / "hosts"
+    hosts.mkdir()
+    board = tmp_path / "board.yaml"
+    proc = hwcompat("capture", "--snapshot", str(CORE_I5), "--snapshot", str(XEON_RADEON), "--out", str(board), "--hosts-dir", str(hosts))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in hosts.iterdir()) == ["x10sae-e3-1245v3.yaml", "x10sae-i5-4690.yaml"]
+    radeon = (hosts / "x10sae-e3-1245v3.yaml").read_text()
+    assert "1002:67df@00:01.0/00.0" in radeon and "extends:\n- ../board.yaml" in radeon
+    assert failed(str(hosts / "x10sae-e3-1245v3.yaml"), XEON_RADEON) == set()
+    assert failed(str(hosts / "x10sae-e3-1245v3.yaml"), CORE_I5) != set()  # a host profile is that machine's
