@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar, overload
 
-from hwcompat.checks import cpu, dmi, kernel, memory, network, pci, tmem, xen
+from hwcompat.checks import cpu, cpuid, dmi, kernel, memory, network, pci, tmem, xen
 from hwcompat.errors import CannotCheck
-from hwcompat.facts.cache import CPU, DMI, KERNEL, MEMORY, NETWORK, PCI, ROUTE_LOOKUPS, TMEM, XEN, Domain, FactCache
+from hwcompat.facts.cache import CPU, CPUID, DMI, KERNEL, MEMORY, NETWORK, PCI, ROUTE_LOOKUPS, TMEM, XEN, Domain, FactCache
 from hwcompat.profile.model import Expectation, NetExpectation, PciSection, Profile, TmemItem
 from hwcompat.results import CheckResult, cannot_check
 
@@ -131,6 +131,8 @@ KINDS: tuple[ItemKind, ...] = (
          lambda p: p.cpu, cpu.field, (CPU,), primary=True, draft=(("cpu",), cpu.draft_fields)),
     kind("test_cpu_flag", "cpu", "The CPU flag is present (required) or absent (forbidden).", "cpu flag",
          lambda p: [f for f in p.cpu_flags if f.state != "ignored"], cpu.flag, (CPU,), draft=(("cpu", "flags"), cpu.draft_flags)),
+    kind("test_cpu_cpuid_flag", "cpu", "The CPU flag is present (or absent) in what CPUID shows user space.", "cpuid flag",
+         lambda p: [f for f in p.cpuid_flags if f.state != "ignored"], cpuid.cpuid_flag, (CPUID, CPU)),
     kind("test_kernel_release", "kernel", "The kernel release is within the profile's range.", "kernel",
          lambda p: p.kernel_release, kernel.release, (KERNEL,), primary=True, draft=(("kernel",), kernel.draft_release)),
     kind("test_kernel_module", "kernel", "The kernel module is in the expected state.", "kernel module",

@@ -51,6 +51,9 @@ class DictSource:
     def pci_devices(self) -> list[UdevDevice]:
         return walk_pci_sysfs(self)
 
+    def cpuid_flags(self) -> list[str]:
+        raise CannotCheck("no CPUID in a fake")
+
 
 def add_pci(src: DictSource, slot: str, vendor: str, device: str, cls: str, driver: str | None, parent: str | None = None) -> None:
     base = "/sys/devices/pci0000:00" + (f"/{parent}" if parent else "")

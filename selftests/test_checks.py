@@ -47,6 +47,7 @@ cpu:
   model_name: {contains: EPYC}
   microcode: {min: 0x99}
   flags: {avx512f: required, avx2: forbidden}
+  cpuid_flags: {avx512f: required, vmx: forbidden}
 kernel:
   release: {version: "<5"}
   modules: {tmem: available, e1000e: absent, igb: not_loaded, xen_netback: loaded}
@@ -64,6 +65,7 @@ cpu:
   model_name: {contains: E3-1265L}
   microcode: {min: 0x17}
   flags: {avx2: required, avx512f: forbidden}
+  cpuid_flags: {vmx: required, rdrand: required, avx512f: forbidden}
 kernel:
   release: {version: ">=6.1,<6.2"}
   modules: {kvm: available, tmem: absent, xen_netback: not_loaded, ahci: loaded}
@@ -101,4 +103,5 @@ def test_each_check_passes_on_the_truth() -> None:
     results = _results(RIGHT)
     assert {k for k, v in results.items() if v != "passed"} == set()
     assert {item.split("[")[0] for item in results} == {
-        "test_dmi_property", "test_memory_property", "test_pci_device", "test_cpu_property", "test_cpu_flag", "test_kernel_release", "test_kernel_module"}
+        "test_dmi_property", "test_memory_property", "test_pci_device", "test_cpu_property", "test_cpu_flag", "test_cpu_cpuid_flag",
+        "test_kernel_release", "test_kernel_module"}

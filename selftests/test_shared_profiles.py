@@ -128,3 +128,30 @@ def test_certify_writes_each_machines_differences_as_a_host_profile(tmp_path: Pa
     assert "1002:67df@00:01.0/00.0" in radeon and "extends:\n- ../board.yaml" in radeon
     assert failed(str(hosts / "x10sae-e3-1245v3.yaml"), XEON_RADEON) == set()
     assert failed(str(hosts / "x10sae-e3-1245v3.yaml"), CORE_I5) != set()  # a host profile is that machine's
+
+
+def test_one_cpu_profile_on_bare_metal_and_in_a_dom0() -> None:
+    # bare metal: every flag visible; the PV Dom0: what the PV kernel cannot see is skipped with the evidence, never failed
+    assert failed("cpus/intel-xeon-e3-1265l-v3", MODERN) == set()
+    dom0 = evaluate(loader.load("cpus/intel-xeon-e3-1265l-v3"), FactCache(SnapshotSource(SEED)))
+    assert {i for i, r in dom0 if r.outcome == "failed"} == set()
+    vmx = dict(dom0)["test_cpu_flag[vmx]"]
+    assert vmx.outcome == "skipped" and "hides vmx" in vmx.message and "'hypervisor' flag" in vmx.message
+
+
+def test_cpuid_says_what_user_space_sees_under_xen_pv() -> None:
+    results = dict(evaluate(loader.load("hosts/x10sae-xen-dom0"), FactCache(SnapshotSource(SEED))))
+    vmx = results["test_cpu_cpuid_flag[vmx]"]
+    assert vmx.outcome == "passed"
+    assert "CPUID shows user space the chip's own flag, which the kernel under this hypervisor does not list" in vmx.message
+    assert vmx.found == "present in CPUID; absent in /proc/cpuinfo"
+
+
+def test_a_flag_hidden_from_kernel_and_user_space_alike_cannot_be_judged(tmp_path: Path) -> None:
+    snap = _copy(SEED, tmp_path / "dom0")
+    manifest = snap / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"vmx",', ""))
+    profile = tmp_path / "p.yaml"
+    profile.write_text("name: p\ncpu:\n  cpuid_flags: {vmx: required}\n")
+    [(_, result)] = evaluate(loader.load(profile), FactCache(SnapshotSource(snap)))
+    assert result.outcome == "failed" and result.message.startswith("cannot check: vmx is hidden from both the kernel and user space here")

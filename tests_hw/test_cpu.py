@@ -12,3 +12,8 @@ def test_cpu_property(expectation, facts):
 def test_cpu_flag(expectation, facts):
     """The CPU flag is present (required) or absent (forbidden)."""
     assert_check(checks.cpu.flag(expectation, facts.cpu))
+
+
+def test_cpu_cpuid_flag(expectation, facts):
+    """The CPU flag is present (or absent) in what CPUID shows user space."""
+    assert_check(checks.cpuid.cpuid_flag(expectation, facts.cpuid, facts.cpu))

@@ -74,6 +74,15 @@ BARE_FLAGS = (
     "tsc_adjust bmi1 avx2 smep bmi2 erms invpcid xsaveopt dtherm ida arat pln pts flush_l1d"
 )
 
+# What py-cpuinfo 9.0.0's CPUID decoding names for this chip on bare metal (its names: rdrnd, tscdeadline,
+# pdpe1gp); derived from BARE_FLAGS and py-cpuinfo's decoding table (inferred, not recorded). A Xen 4.3 PV
+# Dom0's user space runs CPUID on the hardware, so it sees the same (plus TSX under the 2014 microcode).
+CPUID_FLAGS = (
+    "abm acpi aes apic avx avx2 bmi1 bmi2 clflush cmov cx16 cx8 de ds_cpl dtes64 dts erms est f16c fma fpu fsgsbase fxsr ht invpcid "
+    "lahf_lm lm mca mce mmx monitor movbe msr mtrr nx osxsave pae pat pbe pcid pclmulqdq pdcm pdpe1gp pge pni popcnt pse pse36 rdrnd "
+    "rdtscp sep smep smx ss sse sse2 sse4_1 sse4_2 ssse3 syscall tm tm2 tsc tscdeadline vme vmx x2apic xsave xtpr"
+)
+
 # name, size, used by (3.13 Dom0); sizes are typical of Debian's 3.13 amd64 build (inferred)
 MODULES_313 = [
     ("xen_netback", 35892, ""), ("xen_blkback", 30953, ""), ("xen_gntdev", 17599, ""),
@@ -180,7 +189,7 @@ SEED_DOMAINS = [
 
 
 def _write(out: Path, files: dict[str, str], links: dict[str, str], commands: list[tuple[list[str], str | None, int, str]],
-           recorded: list[str], hostname: str, captured_at: str) -> None:
+           recorded: list[str], hostname: str, captured_at: str, calls: dict[str, list[str]] | None = None) -> None:
     fs = out / "fs"
     for p, text in files.items():
         dest = fs / p.lstrip("/")
@@ -206,6 +215,8 @@ def _write(out: Path, files: dict[str, str], links: dict[str, str], commands: li
         "commands": entries,
         "stat": {},
     }
+    if calls:
+        manifest["calls"] = calls
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
@@ -311,7 +322,9 @@ def build(out: Path, modern: bool) -> None:
     if modern:
         recorded += ["/sys/hypervisor", "/proc/xen"]  # bare metal: recorded, and absent
     commands = [] if modern else _seed_xen(files, recorded)
-    _write(out, files, links, commands, recorded, "x10sae", "2026-11-26T00:00:00Z" if modern else "2014-09-02T10:00:00Z")
+    cpuid = sorted(CPUID_FLAGS.split() + ([] if modern else ["hle", "rtm"]))
+    _write(out, files, links, commands, recorded, "x10sae", "2026-11-26T00:00:00Z" if modern else "2014-09-02T10:00:00Z",
+           {"cpuid_flags": cpuid})
 
 
 def build_guest(out: Path) -> None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from hwcompat.errors import CannotCheck
-from hwcompat.facts import cpu, dmi, kernel, memory, network, pci, tmem, xen
+from hwcompat.facts import cpu, cpuid, dmi, kernel, memory, network, pci, tmem, xen
 from hwcompat.facts.cpu import CpuFacts
+from hwcompat.facts.cpuid import CpuidFacts
 from hwcompat.facts.dmi import DmiFacts
 from hwcompat.facts.kernel import KernelFacts
 from hwcompat.facts.memory import MemoryFacts
@@ -38,6 +39,8 @@ class Domain(Generic[F_co]):
 
 PCI = Domain("pci", lambda c: pci.collect(c.source))
 CPU = Domain("cpu", lambda c: cpu.collect(c.source))
+# the flags CPUID shows user space: collected only for a profile that asks (cpu.cpuid_flags)
+CPUID = Domain("cpuid", lambda c: cpuid.collect(c.source))
 DMI = Domain("dmi", lambda c: dmi.collect(c.source))
 MEMORY = Domain("memory", lambda c: memory.collect(c.source))
 KERNEL = Domain("kernel", lambda c: kernel.collect(c.source))
@@ -48,7 +51,7 @@ NETWORK = Domain("network", lambda c: network.collect(c.source))
 ROUTE_LOOKUPS = Domain("route_lookups", lambda c: network.route_get(c.source, c.route_queries))
 
 #: the domains a snapshot records (route look-ups are questions of one profile, not machine state)
-DOMAINS: tuple[Domain[object], ...] = (PCI, CPU, DMI, MEMORY, KERNEL, XEN, TMEM, NETWORK)
+DOMAINS: tuple[Domain[object], ...] = (PCI, CPU, CPUID, DMI, MEMORY, KERNEL, XEN, TMEM, NETWORK)
 
 
 class FactCache:
@@ -87,6 +90,11 @@ class FactCache:
     def cpu(self) -> CpuFacts:
         """The CPU (/proc/cpuinfo)."""
         return self.get(CPU)
+
+    @property
+    def cpuid(self) -> CpuidFacts:
+        """The CPU flags CPUID reports to user space."""
+        return self.get(CPUID)
 
     @property
     def dmi(self) -> DmiFacts:

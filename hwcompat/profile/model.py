@@ -252,6 +252,7 @@ class Profile:
     pci: PciSection | None = None
     cpu: tuple[FieldExpectation, ...] = ()
     cpu_flags: tuple[StateExpectation, ...] = ()
+    cpuid_flags: tuple[StateExpectation, ...] = ()
     kernel_release: tuple[FieldExpectation, ...] = ()
     kernel_modules: tuple[StateExpectation, ...] = ()
     kernel_config: tuple[FieldExpectation, ...] = ()
@@ -407,8 +408,9 @@ def build(data: Mapping[str, object], origins: Origins, file: str, chain: tuple[
         dmi=_fields("dmi", section("dmi"), origins),
         memory=_fields("memory", section("memory"), origins),
         pci=_pci(section("pci"), origins) if "pci" in data else None,
-        cpu=_fields("cpu", section("cpu"), origins, skip=("flags",)),
+        cpu=_fields("cpu", section("cpu"), origins, skip=("flags", "cpuid_flags")),
         cpu_flags=_states("cpu", "flags", section("cpu"), origins),
+        cpuid_flags=_states("cpu", "cpuid_flags", section("cpu"), origins),
         kernel_release=_fields("kernel", {k: v for k, v in kernel.items() if k == "release"}, origins),
         kernel_modules=_states("kernel", "modules", kernel, origins),
         kernel_config=tuple(FieldExpectation(name, _matcher(value, origins, ("kernel", "config", name)))

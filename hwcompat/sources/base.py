@@ -84,6 +84,10 @@ class FactSource(Protocol):
         """Every PCI device, sorted by sys_path. Raises CannotCheck."""
         ...
 
+    def cpuid_flags(self) -> list[str]:
+        """The CPU flags the CPUID instruction reports to user space (py-cpuinfo's names). Raises CannotCheck."""
+        ...
+
     def where(self, path: str) -> str:
         """Say where a fact came from, e.g. ``live /proc/cpuinfo``."""
         ...

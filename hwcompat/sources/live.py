@@ -130,3 +130,15 @@ class LiveSource:
                 attrs.append((name, None if raw is None else raw.decode("utf-8", "replace").strip()))
             devices.append(UdevDevice(dev.sys_path, dev.driver, tuple(attrs)))
         return sorted(devices, key=lambda d: d.sys_path)
+
+    def cpuid_flags(self) -> list[str]:
+        """Flags from the CPUID instruction, run in this process by py-cpuinfo (its clock probe is not used)."""
+        try:
+            from cpuinfo import cpuinfo  # noqa: PLC0415 - only a profile that asks for cpuid_flags pays for it
+
+            cpuid = cpuinfo.CPUID(cpuinfo.Trace(False, False))
+            return sorted(cpuid.get_flags(cpuid.get_max_extension_support()))
+        except ImportError:
+            raise CannotCheck("py-cpuinfo is not installed (pip install py-cpuinfo)") from None
+        except Exception as err:
+            raise CannotCheck(f"py-cpuinfo could not run CPUID: {err}") from None

@@ -43,6 +43,7 @@ class RecordingSource:
         self.absent: set[str] = set()
         self.commands: dict[tuple[str, ...], CommandOutput] = {}
         self.stats: dict[str, FileStat] = {}
+        self.calls: dict[str, list[str]] = {}
 
     def where(self, path: str) -> str:
         return self.inner.where(path)
@@ -109,6 +110,12 @@ class RecordingSource:
         """Walk the sysfs files (recording each) rather than asking pyudev, which reads unseen."""
         return walk_pci_sysfs(self)
 
+    def cpuid_flags(self) -> list[str]:
+        """Ask the inner source, and keep the answer for the manifest's ``calls``."""
+        flags = self.inner.cpuid_flags()
+        self.calls["cpuid_flags"] = flags
+        return flags
+
     def manifest(self, hostname: str) -> dict[str, object]:
         """The manifest.json content for what was recorded so far."""
         commands = [
@@ -128,6 +135,7 @@ class RecordingSource:
             "recorded": sorted(set(self.files) | set(self.links) | self.absent),
             "listed": {path: names for path, names in sorted(self.dirs.items())},
             "commands": commands,
+            "calls": dict(sorted(self.calls.items())),
             "stat": {p: asdict(s) for p, s in sorted(self.stats.items())},
         }
 

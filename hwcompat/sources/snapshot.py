@@ -346,6 +346,13 @@ class SnapshotSource:
         """PCI devices from the recorded sysfs mirror."""
         return walk_pci_sysfs(self)
 
+    def cpuid_flags(self) -> list[str]:
+        """The CPUID flags recorded in the manifest's ``calls``."""
+        flags = self.manifest.get("calls", {}).get("cpuid_flags")  # type: ignore[attr-defined]
+        if flags is None:
+            raise CannotCheck(f"the CPUID flags are not recorded in snapshot {self.location}")
+        return list(flags)
+
 
 def _manifest_problems(data: object) -> list[str]:
     if not isinstance(data, dict):
@@ -361,6 +368,9 @@ def _manifest_problems(data: object) -> list[str]:
             isinstance(k, str) and k.startswith("/") and isinstance(v, list) and all(isinstance(n, str) and n and "/" not in n for n in v)
             for k, v in listed.items()):
         problems.append("listed must map absolute directory paths to lists of entry names")
+    calls = data.setdefault("calls", {})
+    if not isinstance(calls, dict) or not all(isinstance(v, list) and all(isinstance(f, str) for f in v) for v in calls.values()):
+        problems.append("calls must map a library call (cpuid_flags) to a list of strings")
     commands = data.setdefault("commands", [])
     if not isinstance(commands, list):
         problems.append("commands must be a list")
