@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from hwcompat.checks.pci import PROPERTIES as PCI_PROPERTIES
 from hwcompat.errors import ProfileError
 from hwcompat.profile import loader
+from selftests.conftest import REPO
 
 DATA = Path(__file__).parent / "data" / "profiles"
 SHIPPED = sorted(loader.PROFILES_DIR.rglob("*.yaml"))
@@ -34,6 +36,17 @@ BAD = {
 def test_shipped_profile_loads(path: Path) -> None:
     profile = loader.load(path, template=True)
     assert profile.name and profile.description
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_readme_examples_are_valid_profiles(tmp_path: Path, index: int) -> None:
+    """The profile examples in the README load as written (the network one is a section of a
+    profile declaring its parameter): a renamed key fails here, not on a reader's machine."""
+    blocks = re.findall(r"```yaml\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    assert len(blocks) == 2
+    text = blocks[index] if index == 0 else "name: n\ndescription: d\nparams: {tunnel: tun-hma}\n" + blocks[index]
+    (tmp_path / "example.yaml").write_text(text)
+    loader.load(tmp_path / "example.yaml", template=True)
 
 
 def test_every_bad_case_is_pinned() -> None:
