@@ -69,7 +69,7 @@ class JsonReport:
         data = {
             "profile": self.run.profile.file, "chain": list(self.run.profile.chain),
             "source": self.run.source.location or "live", "exit_status": int(session.exitstatus), "items": self.items,
-            "waivers": waivers.summary() if waivers is not None else [],
+            "waivers": waivers.summary() if waivers is not None else [], "selection": self.run.header,
         }
         self.path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
@@ -147,9 +147,14 @@ def _fill_metadata(config: pytest.Config, run: RunState) -> None:
     meta = config.stash[metadata_key]
     # pytest-html's page inserts environment values as HTML; these come from the checked machine or snapshot
     ours = {"Facts from": f"snapshot {run.source.location}" if run.source.kind == "snapshot" else "live machine",
-            "Profile": run.profile.file, "Profile chain": " -> ".join(run.profile.chain), **environment(run)}
+            "Profile": run.profile.file, "Profile chain": " -> ".join(run.profile.chain), **selection_lines(run), **environment(run)}
     for label, value in ours.items():
         meta[label] = escape(value)
+
+
+def selection_lines(run: RunState) -> dict[str, str]:
+    """How the profile was chosen, and whether its ``match`` holds here, as the terminal's first lines say."""
+    return {"Profile choice" if i == 0 else f"Profile choice ({i + 1})": line for i, line in enumerate(run.header)}
 
 
 def environment(run: RunState) -> dict[str, str]:

@@ -3,6 +3,7 @@ given, a clear refusal when none or two fit, and a warning when the given profil
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,15 @@ def test_no_fitting_profile_is_a_usage_error_listing_the_candidates() -> None:
     assert "profiles/boards/supermicro-x10sae.yaml:" in proc.stdout + proc.stderr
 
 
-def test_a_profile_for_other_machines_says_so_in_the_first_lines() -> None:
-    proc = hwcompat("run", "--profile", "boards/supermicro-x10sae", "--snapshot", str(X10SLM_F))
+def test_a_profile_for_other_machines_says_so_in_the_first_lines_and_in_the_reports(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    proc = hwcompat("run", "--profile", "boards/supermicro-x10sae", "--snapshot", str(X10SLM_F), "--json", str(out), "--html", str(tmp_path / "r.html"))
     header = proc.stdout.split("collected", 1)[0]
-    assert ("hwcompat: WARNING: profile profiles/boards/supermicro-x10sae.yaml is for machines with board_vendor 'Supermicro', "
-            "board_name 'X10SAE'; this machine reports board_vendor 'Supermicro', board_name 'X10SLM-F'") in header
+    warning = ("WARNING: profile profiles/boards/supermicro-x10sae.yaml is for machines with board_vendor 'Supermicro', "
+               "board_name 'X10SAE'; this machine reports board_vendor 'Supermicro', board_name 'X10SLM-F'")
+    assert f"hwcompat: {warning}" in header
+    assert json.loads(out.read_text())["selection"] == [warning]
+    assert "Profile choice" in (tmp_path / "r.html").read_text()
 
 
 def test_match_is_not_inherited() -> None:
