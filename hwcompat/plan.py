@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar, overload
 
-from hwcompat.checks import cpu, cpuid, dmi, kernel, memory, network, pci, tmem, xen
+from hwcompat.checks import cpu, cpuid, dmi, kernel, memory, nat, network, pci, tmem, xen
 from hwcompat.errors import CannotCheck
-from hwcompat.facts.cache import CPU, CPUID, DMI, KERNEL, MEMORY, NETWORK, PCI, ROUTE_LOOKUPS, TMEM, XEN, Domain, FactCache
+from hwcompat.facts.cache import CPU, CPUID, DMI, KERNEL, MEMORY, NAT, NETWORK, PCI, ROUTE_LOOKUPS, TMEM, XEN, Domain, FactCache
 from hwcompat.profile.model import Expectation, NetExpectation, PciSection, Profile, TmemItem
 from hwcompat.results import CheckResult, cannot_check
 
@@ -174,7 +174,7 @@ KINDS: tuple[ItemKind, ...] = (
     kind("test_network_route", "network", "The route is in its table.", "network route",
          _net("routes"), network.route, (NETWORK,)),
     kind("test_network_nat", "network", "Traffic leaving through the interface is masqueraded.", "network nat",
-         _net("nat"), network.nat, (NETWORK,)),
+         _net("nat"), nat.nat, (NAT,)),
     kind("test_network_openvpn", "network", "The OpenVPN client is configured as the policy routing needs.", "network openvpn",
          _net("openvpn"), network.openvpn, (NETWORK,)),
     kind("test_network_path", "network", "The traffic leaves through the expected interface.", "network path",

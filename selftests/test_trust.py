@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from hwcompat.errors import ProfileError, SnapshotError
-from hwcompat.facts import network
+from hwcompat.facts import nat
 from hwcompat.facts.cache import FactCache
 from hwcompat.plan import evaluate
 from hwcompat.profile import loader
@@ -154,7 +154,7 @@ def test_nat_tools_run_only_where_their_tables_can_exist(files: dict[str, str], 
     source = _Commands(files={**files, "/sys/module/e1000e/x": ""}, dirs={"/sys/module", *dirs})
     for d in dirs:
         source.files[f"{d}/initstate"] = "live\n"
-    network._nat(source)
+    nat.collect(source)
     assert {argv[0] for argv in source.asked} == may_run
 
 

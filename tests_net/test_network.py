@@ -31,7 +31,7 @@ def test_network_route(expectation, facts):
 
 def test_network_nat(expectation, facts):
     """Traffic leaving through the interface is masqueraded."""
-    assert_check(checks.network.nat(expectation, facts.network))
+    assert_check(checks.nat.nat(expectation, facts.nat))
 
 
 def test_network_openvpn(expectation, facts):

@@ -22,6 +22,6 @@ def compare(matcher: Matcher, found: Scalar | Unknown, source: str, fmt: Formatt
 
 
 # The domain modules import compare() from here, so they are imported after it (tests call checks.<domain>.<check>).
-from hwcompat.checks import cpu, cpuid, dmi, kernel, memory, network, pci, tmem, xen  # noqa: E402
+from hwcompat.checks import cpu, cpuid, dmi, kernel, memory, nat, network, pci, tmem, xen  # noqa: E402
 
-__all__ = ["compare", "cpu", "cpuid", "dmi", "kernel", "memory", "network", "pci", "tmem", "xen"]
+__all__ = ["compare", "cpu", "cpuid", "dmi", "kernel", "memory", "nat", "network", "pci", "tmem", "xen"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 
-from hwcompat.errors import CannotCheck
 from hwcompat.facts import known
 from hwcompat.facts.network import NetworkFacts, RouteLookups
 from hwcompat.matchers import from_data, show
@@ -138,23 +137,6 @@ def route(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
                 problems.append(f"{name} expected {want}, found {show(have)}")
     r = found[0]
     return _result(problems, f"table {table}: {r.dst} dev {r.dev}" + (f" via {r.gateway}" if r.gateway else ""), "ip route show table all")
-
-
-def nat(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
-    """Masquerade (or SNAT) for traffic leaving through an interface, in any NAT backend."""
-    want = str(exp.get("want"))
-    if net.nat_unreadable:
-        # the kernel walks every NAT table: one that cannot be read may hold the rule that decides
-        raise CannotCheck("; ".join(u.reason for u in net.nat_unreadable), any(u.broken for u in net.nat_unreadable))
-    hits = [n for n in net.nat if n.out_interface == exp.name and not n.out_negated and n.action == want]
-    looked = ", ".join(net.nat_backends) or "no NAT backend"
-    if hits:
-        return passed(f"{want} in {hits[0].backend}: {hits[0].text}", want, hits[0].text, looked)
-    if not net.nat_backends:
-        raise CannotCheck("no NAT tool is installed (iptables-save, iptables-legacy-save, iptables-nft-save, nft)")
-    target = "MASQUERADE" if want == "masquerade" else "SNAT --to-source ADDR"
-    fix = f"iptables -t nat -A POSTROUTING -o {exp.name} -j {target}"
-    return failed(f"missing: no {want} rule for traffic leaving through {exp.name} (looked in {looked}); add: {fix}", want, "none", looked)
 
 
 def openvpn(exp: NetExpectation, net: NetworkFacts) -> CheckResult:

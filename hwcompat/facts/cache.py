@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from hwcompat.errors import CannotCheck
-from hwcompat.facts import cpu, cpuid, dmi, kernel, memory, network, pci, tmem, xen
+from hwcompat.facts import cpu, cpuid, dmi, kernel, memory, nat, network, pci, tmem, xen
 from hwcompat.facts.cpu import CpuFacts
 from hwcompat.facts.cpuid import CpuidFacts
 from hwcompat.facts.dmi import DmiFacts
 from hwcompat.facts.kernel import KernelFacts
 from hwcompat.facts.memory import MemoryFacts
+from hwcompat.facts.nat import NatFacts
 from hwcompat.facts.network import NetworkFacts, RouteLookups
 from hwcompat.facts.pci import PciFacts
 from hwcompat.facts.tmem import TmemFacts
@@ -47,11 +48,12 @@ KERNEL = Domain("kernel", lambda c: kernel.collect(c.source))
 XEN = Domain("xen", lambda c: xen.collect(c.source))
 TMEM = Domain("tmem", lambda c: tmem.collect(c.source))
 NETWORK = Domain("network", lambda c: network.collect(c.source))
+NAT = Domain("nat", lambda c: nat.collect(c.source))
 # the kernel's own answers to the profile's path questions (live: ip route get; never recorded)
 ROUTE_LOOKUPS = Domain("route_lookups", lambda c: network.route_get(c.source, c.route_queries))
 
 #: the domains a snapshot records (route look-ups are questions of one profile, not machine state)
-DOMAINS: tuple[Domain[object], ...] = (PCI, CPU, CPUID, DMI, MEMORY, KERNEL, XEN, TMEM, NETWORK)
+DOMAINS: tuple[Domain[object], ...] = (PCI, CPU, CPUID, DMI, MEMORY, KERNEL, XEN, TMEM, NETWORK, NAT)
 
 
 class FactCache:
@@ -123,8 +125,13 @@ class FactCache:
 
     @property
     def network(self) -> NetworkFacts:
-        """Interfaces, rules, routes, NAT, OpenVPN."""
+        """Interfaces, rules, routes, OpenVPN."""
         return self.get(NETWORK)
+
+    @property
+    def nat(self) -> NatFacts:
+        """The nat tables of every backend."""
+        return self.get(NAT)
 
     @property
     def route_lookups(self) -> RouteLookups:

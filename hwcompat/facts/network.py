@@ -1,7 +1,7 @@
-"""Network facts: interfaces, addresses, policy rules, routes, forwarding, rp_filter, NAT, OpenVPN.
+"""Network facts: interfaces, addresses, policy rules, routes, forwarding, rp_filter, OpenVPN.
 
-Also routing-table names, NAT rules from every backend, and OpenVPN configs with the metadata of
-their credential files.
+Also routing-table names, and OpenVPN configs with the metadata of their credential files
+(NAT is :mod:`hwcompat.facts.nat`).
 
 Credential files (``auth-user-pass``) are only ever stat'ed, live and in snapshots.
 """
@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from hwcompat.errors import CannotCheck, ParseError
 from hwcompat.facts import Unknown, broken_input, parsed, read, run_command, then
-from hwcompat.parsers import ip_json, ip_text, iptables_save, nft_json, openvpn_conf, rt_tables
+from hwcompat.parsers import ip_json, ip_text, openvpn_conf, rt_tables
 from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule
 from hwcompat.parsers.openvpn_conf import OvpnDirective
 from hwcompat.routing import Answer, Query
@@ -24,19 +24,6 @@ from hwcompat.sources.base import FactSource, FileStat
 
 T = TypeVar("T")
 OPENVPN_DIRS = ("/etc/openvpn", "/etc/openvpn/client")
-
-
-@dataclass(frozen=True, slots=True)
-class NatRule:
-    """A masquerade or SNAT rule, whichever backend holds it."""
-
-    backend: str
-    chain: str
-    out_interface: str | None
-    out_negated: bool
-    source: str | None
-    action: str
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +52,6 @@ class NetworkFacts:
     forwarding: int | Unknown
     rp_filter: dict[str, int] | Unknown
     rt_tables: dict[str, int]
-    nat: tuple[NatRule, ...]
-    nat_backends: tuple[str, ...]
-    nat_unreadable: tuple[Unknown, ...]
     openvpn: dict[str, OpenVpnConfig] | Unknown
     origin: str
 
@@ -92,91 +76,6 @@ def _ip(source: FactSource, json_argv: list[str], parse_json: Callable[[str], li
         return text
     # iproute2 older than 4.17 has no -j for rules and routes ('Option "-j" is unknown'): read the text form
     return then(parsed(parse_text, run_command(source, text_argv), " ".join(text_argv)), tuple)
-
-
-IP_TABLES_NAMES = "/proc/net/ip_tables_names"
-
-
-def _legacy_nat(source: FactSource) -> bool:
-    """Whether a legacy (x_tables) nat table can exist here, so that asking for it changes nothing.
-
-    ``iptables-legacy-save -t nat`` creates the table it asks for (and makes the kernel load
-    iptable_nat), so it only runs when /proc/net/ip_tables_names lists nat. Where that cannot be
-    told (a snapshot that did not record it), the recorded answer is replayed.
-    """
-    names = read(source, IP_TABLES_NAMES)
-    if isinstance(names, Unknown):
-        return not names.reason.endswith("does not exist")  # no file: the ip_tables module is not loaded
-    return "nat" in names.split()
-
-
-def _nf_tables(source: FactSource) -> bool:
-    """Whether asking nft (or iptables-nft-save) changes nothing: False only when it would make the kernel load nf_tables.
-
-    That is the case when nf_tables is a module on disk (modules.dep) that is not loaded
-    (/sys/module); then no nftables rule can exist either. Where nf_tables is loaded, built in, or
-    not a module this kernel can load, the question is only a question.
-    """
-    try:
-        loaded = source.list_dir("/sys/module")
-    except CannotCheck:
-        return True  # not recorded: replay what was recorded
-    if loaded is None or "nf_tables" in loaded:
-        return True
-    release = read(source, "/proc/sys/kernel/osrelease")
-    on_disk = read(source, f"/lib/modules/{release.strip()}/modules.dep") if isinstance(release, str) else release
-    return not (isinstance(on_disk, str) and "/nf_tables.ko" in on_disk)
-
-
-def _nft_nat(source: FactSource) -> list[NatRule] | Unknown:
-    text = run_command(source, ["nft", "-j", "list", "ruleset"])
-    if isinstance(text, str) and not text.strip():
-        return Unknown("the output of `nft -j list ruleset` looks broken: it is empty (nft prints at least its metainfo)")
-    found = parsed(nft_json.parse, text, "nft -j list ruleset")
-    if isinstance(found, Unknown):
-        return found
-    return [NatRule(f"nft ({n.action})", n.chain, n.out_interface, n.out_negated, n.source,
-                    "masquerade" if "MASQUERADE" in n.action or n.action == "masquerade" else "snat",
-                    f"table {n.family} {n.table} chain {n.chain}: oifname {'!= ' if n.out_negated else ''}{n.out_interface} {n.action}")
-            for n in found]
-
-
-def _nat(source: FactSource) -> tuple[tuple[NatRule, ...], tuple[str, ...], tuple[Unknown, ...]]:
-    rules: list[NatRule] = []
-    used: list[str] = []
-    unreadable: list[Unknown] = []
-    legacy, nftables = _legacy_nat(source), _nf_tables(source)
-    if not legacy:
-        used.append("iptables-legacy (no nat table)")
-    if not nftables:
-        used.append("nftables (nf_tables not loaded)")
-    variants = ([["iptables-legacy-save", "-t", "nat"]] if legacy else []) + ([["iptables-nft-save", "-t", "nat"]] if nftables else [])
-    outputs = [(v, run_command(source, v)) for v in variants]
-    if legacy and all(isinstance(o, Unknown) and "not installed" in o.reason for _, o in outputs):
-        # iptables before 1.8 has one iptables-save, on x_tables
-        outputs = [(["iptables-save", "-t", "nat"], run_command(source, ["iptables-save", "-t", "nat"]))]
-    for argv, text in outputs:
-        if isinstance(text, Unknown):
-            if "not installed" not in text.reason:
-                unreadable.append(text)
-            continue
-        rules_read = parsed(iptables_save.parse, text, " ".join(argv))
-        if isinstance(rules_read, Unknown):
-            unreadable.append(rules_read)
-            continue
-        used.append(argv[0])
-        for r in rules_read:
-            if r.table == "nat" and r.target in ("MASQUERADE", "SNAT"):
-                rules.append(NatRule(argv[0], r.chain, r.out_interface, r.out_negated, r.source, r.target.lower(), r.text))
-    if nftables:
-        nft = _nft_nat(source)
-        if isinstance(nft, Unknown):
-            if "not installed" not in nft.reason:
-                unreadable.append(nft)
-        else:
-            used.append("nft")
-            rules += nft
-    return tuple(rules), tuple(used), tuple(unreadable)
 
 
 def _openvpn(source: FactSource) -> dict[str, OpenVpnConfig] | Unknown:
@@ -253,8 +152,7 @@ def collect(source: FactSource) -> NetworkFacts:
         listed = parsed(rt_tables.parse, read(source, path), source.where(path))
         if not isinstance(listed, Unknown):
             tables.update({t.name: t.id for t in listed})
-    nat, used, unreadable = _nat(source)
-    return NetworkFacts(links, addrs, rules, routes, forwarding, rp, tables, nat, used, unreadable, _openvpn(source), "ip, /proc/sys/net")
+    return NetworkFacts(links, addrs, rules, routes, forwarding, rp, tables, _openvpn(source), "ip, /proc/sys/net")
 
 
 def _listing(source: FactSource, path: str) -> list[str]:
