@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -247,6 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ProfileError, SnapshotError) as err:
         _err(str(err))
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (hwcompat profiles list | head): end as a shell tool would, silently
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except OSError as err:  # an output that could not be written after all (disk full, raced away)
         _err(f"{err.filename or ''}: {err.strerror or err}")
         return EXIT_USAGE

@@ -201,3 +201,14 @@ def test_each_skipped_item_carries_only_its_own_data(tmp_path: Path) -> None:
     for item in skipped:
         section = item["test"].split("[no-", 1)[1].rstrip("]")
         assert item["results"] == [] and item["skip_reason"] == f"profile vpn-gateway declares no {section} section"
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    # `hwcompat profiles show P | head -1`: no traceback, no message, the shell's SIGPIPE status
+    proc = subprocess.Popen([sys.executable, "-m", "hwcompat.cli", "profiles", "show", "hosts/vpn-gateway"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 141
+    assert proc.stderr.read() == b""
