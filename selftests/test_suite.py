@@ -4,6 +4,7 @@ that each fail exactly their own item."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -204,11 +205,14 @@ def test_each_skipped_item_carries_only_its_own_data(tmp_path: Path) -> None:
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
-    # `hwcompat profiles show P | head -1`: no traceback, no message, the shell's SIGPIPE status
-    proc = subprocess.Popen([sys.executable, "-m", "hwcompat.cli", "profiles", "show", "hosts/vpn-gateway"], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.read(10)
-    proc.stdout.close()
-    assert proc.wait(timeout=60) == 141
-    assert proc.stderr.read() == b""
+    # `hwcompat profiles show P | head -1`: no traceback, no message, the shell's SIGPIPE status.
+    # The reading end is closed before the command starts, so its first write fails every time.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "hwcompat.cli", "profiles", "show", "hosts/vpn-gateway"], cwd=REPO,
+                              stdout=write_end, stderr=subprocess.PIPE, check=False, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == b""
