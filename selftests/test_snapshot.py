@@ -138,6 +138,15 @@ def test_seed_snapshot_matches_its_generator() -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+def test_corpus_snapshots_match_their_builders() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(SEED.parent.parent / "tools" / "make_corpus_snapshots.py"), "--check"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_manifest_stat_values_are_checked(tmp_path: Path) -> None:
     manifest = {"format": "hwcompat-snapshot/1", "recorded": [], "commands": [],
                 "stat": {"/etc/openvpn/hma.pass": {"type": "file", "mode": "rw-------", "uid": 0, "gid": 0, "size": 24}}}

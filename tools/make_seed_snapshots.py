@@ -189,7 +189,8 @@ SEED_DOMAINS = [
 
 
 def _write(out: Path, files: dict[str, str], links: dict[str, str], commands: list[tuple[list[str], str | None, int, str]],
-           recorded: list[str], hostname: str, captured_at: str, calls: dict[str, list[str]] | None = None) -> None:
+           recorded: list[str], hostname: str, captured_at: str, calls: dict[str, list[str]] | None = None,
+           captured_by: str = "tools/make_seed_snapshots.py (reconstructed, not recorded)") -> None:
     fs = out / "fs"
     for p, text in files.items():
         dest = fs / p.lstrip("/")
@@ -209,7 +210,7 @@ def _write(out: Path, files: dict[str, str], links: dict[str, str], commands: li
     manifest = {
         "format": "hwcompat-snapshot/1",
         "captured_at": captured_at,
-        "captured_by": "tools/make_seed_snapshots.py (reconstructed, not recorded)",
+        "captured_by": captured_by,
         "hostname": hostname,
         "recorded": sorted(recorded),
         "commands": entries,
