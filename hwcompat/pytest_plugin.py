@@ -42,6 +42,7 @@ class RunState:
     broken: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     fit: str = ""
+    fits: bool | None = None
 
 
 STATE = pytest.StashKey[RunState]()
@@ -99,7 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
     elif fit.holds is None and fit.text:
         header.append(f"note: {fit.text}")
     facts.route_queries = route_queries(profile)
-    run = RunState(profile, source, facts, header=header, fit=fit.text)
+    run = RunState(profile, source, facts, header=header, fit=fit.text, fits=fit.holds)
     config.stash[STATE] = run
     report.register(config, run)
 
@@ -225,11 +226,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = EXIT_BROKEN_INPUT
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
-    """The waivers and what became of each; which input could not be read, and why the run exits 3."""
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> Generator[None, None, None]:
+    """End the run with hwcompat's block: waivers, input that could not be read (exit 3), the verdict, areas and failures.
+
+    The stand-in items of sections the profile does not declare are folded out of pytest's short
+    summary (one "not in profile" line says them all) and kept in its counts.
+    """
     run = config.stash.get(STATE, None)
-    if run is None:
-        return
+    skipped = terminalreporter.stats.get("skipped", [])
+    folded = [r for r in skipped if isinstance(r, pytest.TestReport) and "[no-" in r.nodeid and "declares no" in str(r.longrepr)]
+    if run is not None and folded:
+        terminalreporter.stats["skipped"] = [r for r in skipped if r not in folded]
+    try:
+        return (yield)
+    finally:
+        if run is not None:
+            if folded:
+                terminalreporter.stats["skipped"] = skipped
+            _closing_block(terminalreporter, config, run)
+
+
+def _closing_block(terminalreporter: pytest.TerminalReporter, config: pytest.Config, run: RunState) -> None:
+    from hwcompat import report  # noqa: PLC0415 - it imports this module
+
     waivers = config.stash.get(acceptance.WAIVERS, None)
     if waivers is not None and waivers.waivers:
         terminalreporter.section("waivers")
@@ -240,3 +260,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         terminalreporter.section("hwcompat could not read some input (exit 3)", red=True)
         for line in run.broken:
             terminalreporter.line(line)
+    s = report.run_summary(config, run)
+    terminalreporter.section(f"hwcompat: {s.verdict_text}", bold=True, green=s.verdict == "compatible", red=s.verdict == "not_compatible",
+                             yellow=s.verdict == "incomplete")
+    for line in report.terminal_block(s):
+        terminalreporter.line(line)

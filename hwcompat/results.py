@@ -24,6 +24,9 @@ class CheckResult:
     :ivar parts: one result per property, for an item that checks several (a PCI device)
     :ivar broken: the check needed input hwcompat could not read (the run exits 3)
     :ivar waiver: the waiver that decided it (waived, or failed because the waiver expired)
+    :ivar unchecked: a required fact could not be looked at ("cannot check"): failed, but not a verdict on the machine
+    :ivar data: the expectation as the profile writes it and the value found, as JSON values, where the check
+        compared one value (``("e1000e", "e1000e")``, ``({"min": 9216}, 9728)``); None where only words say it
     """
 
     outcome: Outcome
@@ -36,6 +39,8 @@ class CheckResult:
     parts: tuple[CheckResult, ...] = ()
     broken: bool = False
     waiver: str = ""
+    unchecked: bool = False
+    data: tuple[object, object] | None = None
 
     def text(self) -> str:
         """Multi-line text for the report: message, then expected/found/where lines, then each part."""
@@ -58,6 +63,10 @@ class CheckResult:
             data["broken"] = True
         if self.waiver:
             data["waiver"] = self.waiver
+        if self.unchecked:
+            data["unchecked"] = True
+        if self.data is not None:
+            data["expected_value"], data["found_value"] = self.data
         return data
 
 
@@ -78,4 +87,4 @@ def skipped(message: str, source: str = "", origin: str = "") -> CheckResult:
 
 def cannot_check(reason: str, expected: str = "", broken: bool = False, origin: str = "") -> CheckResult:
     """A required fact could not be looked at: a failure, never a pass."""
-    return CheckResult("failed", f"cannot check: {reason}", expected, origin=origin, broken=broken)
+    return CheckResult("failed", f"cannot check: {reason}", expected, origin=origin, broken=broken, unchecked=True)

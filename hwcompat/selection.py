@@ -45,6 +45,9 @@ def verdict(profile: Profile, facts: FactCache) -> Verdict:
     if not profile.match:
         return Verdict(None, "")
     wanted = ", ".join(f"{e.field} {e.matcher.describe()}" for e in profile.match)
+    said_by = profile.match[0].origin.file
+    if said_by != profile.file:
+        wanted += f" (as {said_by} says)"
     try:
         dmi = facts.dmi
         found = {e.field: dmi.get(e.field) for e in profile.match}

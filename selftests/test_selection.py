@@ -3,6 +3,7 @@ given, a clear refusal when none or two fit, and a warning when the given profil
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from hwcompat.errors import ProfileError
 from hwcompat.facts.cache import FactCache
 from hwcompat.profile import loader
-from hwcompat.selection import select, verdict
+from hwcompat.selection import candidates, select, verdict
 from hwcompat.sources.snapshot import SnapshotSource
 from selftests.conftest import REPO, SEED
 from selftests.test_suite import hwcompat
@@ -42,12 +43,21 @@ def test_a_profile_for_other_machines_says_so_in_the_first_lines_and_in_the_repo
                "board_name 'X10SAE'; this machine reports board_vendor 'Supermicro', board_name 'X10SLM-F'")
     assert f"hwcompat: {warning}" in header
     assert json.loads(out.read_text())["selection"] == [warning]
-    assert "Profile choice" in (tmp_path / "r.html").read_text()
+    assert json.loads(out.read_text())["fit"] == {"holds": False, "text": warning}
+    assert warning.removeprefix("WARNING: ") in html.unescape((tmp_path / "r.html").read_text())  # under the verdict
+    assert warning in proc.stdout.split("hwcompat: NOT COMPATIBLE", 1)[1]  # and again in the closing block, under the verdict
 
 
-def test_match_is_not_inherited() -> None:
-    # the seed host extends the X10SAE board, yet it is not for every X10SAE
-    assert loader.load("boards/supermicro-x10sae").match and not loader.load("hosts/x10sae-xen-dom0").match
+def test_match_is_not_inherited_for_choosing_but_is_for_the_warning() -> None:
+    # the seed host extends the X10SAE board, yet it is not chosen for every X10SAE...
+    assert "x10sae-xen-dom0.yaml" not in {p.name for p in candidates()}
+    # ...while a run of it on another board still says that it is for X10SAE boards
+    inherited = loader.load("hosts/x10sae-xen-dom0").match
+    assert inherited and inherited[0].origin.file.endswith("boards/supermicro-x10sae.yaml")
+    result = verdict(loader.load("hosts/x10sae-xen-dom0"), FactCache(SnapshotSource(X10SLM_F)))
+    assert result.holds is False
+    assert result.text.startswith("profile profiles/hosts/x10sae-xen-dom0.yaml is for machines with board_vendor 'Supermicro', "
+                                  "board_name 'X10SAE' (as profiles/boards/supermicro-x10sae.yaml says); this machine reports")
 
 
 def _profiles(tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:

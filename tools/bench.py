@@ -8,6 +8,7 @@ Prints the median wall time of each and their ratio (the budget in DESIGN.md is 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
@@ -16,6 +17,43 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "snapshots" / "x10sae-xen-dom0"
+
+
+def big_snapshot(out: Path, devices: int) -> tuple[Path, Path]:
+    """The seed snapshot with ``devices`` more PCI functions (SR-IOV-like virtual functions behind root ports), and a
+    profile that names every one by its path: what a 1,000-device server looks like to hwcompat.
+
+    Returns the snapshot directory and the profile file (which extends the seed host profile).
+    """
+    snap = out / f"seed-{devices}-devices"
+    shutil.copytree(SEED, snap, symlinks=True)
+    root = snap / "fs/sys/devices/pci0000:00"
+    entries = []
+    for n in range(devices):
+        port, function = divmod(n, 256)
+        port_slot = f"00:{4 + port // 8:02x}.{port % 8}"
+        bus = 0x20 + port
+        if function == 0:
+            _pci_function(root / f"0000:{port_slot}", "0x8086", "0x8c10", "0x060400", "pcieport")
+            (snap / "fs/sys/bus/pci/devices" / f"0000:{port_slot}").symlink_to(f"../../../devices/pci0000:00/0000:{port_slot}")
+            entries.append(f'    "8086:8c10@{port_slot}": {{driver: pcieport, class: "0604"}}')
+        slot = f"{bus:02x}:{function // 8:02x}.{function % 8}"
+        _pci_function(root / f"0000:{port_slot}" / f"0000:{slot}", "0x8086", "0x10ed", "0x020000", "ixgbevf")
+        (snap / "fs/sys/bus/pci/devices" / f"0000:{slot}").symlink_to(f"../../../devices/pci0000:00/0000:{port_slot}/0000:{slot}")
+        entries.append(f'    "8086:10ed@{port_slot}/{function // 8:02x}.{function % 8}": {{title: "82599 VF {n}", driver: ixgbevf, class: "0200"}}')
+    profile = out / f"big-{devices}.yaml"
+    profile.write_text(f"name: big-{devices}\ndescription: the seed host with {devices} more PCI functions\n"
+                       "extends: [hosts/x10sae-xen-dom0]\npci:\n  devices:\n" + "\n".join(entries) + "\n")
+    return snap, profile
+
+
+def _pci_function(path: Path, vendor: str, device: str, cls: str, driver: str) -> None:
+    path.mkdir(parents=True)
+    for name, value in (("vendor", vendor), ("device", device), ("class", cls), ("revision", "0x01"), ("subsystem_vendor", vendor),
+                        ("subsystem_device", "0x000c")):
+        (path / name).write_text(value + "\n")
+    (path / "driver").symlink_to(f"../../../bus/pci/drivers/{driver}")
 
 
 def _time(argv: list[str], cwd: Path) -> float:

@@ -7,6 +7,8 @@ plan turns into the failing "cannot check" item. Subject and profile origin are 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hwcompat.facts import Unknown, known
 from hwcompat.matchers import Formatter, Matcher, Scalar, show
 from hwcompat.results import CheckResult, failed, passed
@@ -17,8 +19,10 @@ def compare(matcher: Matcher, found: Scalar | Unknown, source: str, fmt: Formatt
     value = known(found)
     expected = matcher.describe(fmt)
     if matcher.matches(value):
-        return passed(f"{fmt(value)} as expected", expected, fmt(value), source)
-    return failed(f"expected {expected}, found {fmt(value)}", expected, fmt(value), source)
+        result = passed(f"{fmt(value)} as expected", expected, fmt(value), source)
+    else:
+        result = failed(f"expected {expected}, found {fmt(value)}", expected, fmt(value), source)
+    return replace(result, data=(matcher.to_data(), value))
 
 
 # The domain modules import compare() from here, so they are imported after it (tests call checks.<domain>.<check>).

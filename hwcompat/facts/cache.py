@@ -83,6 +83,10 @@ class FactCache:
             raise CannotCheck(value.reason, value.broken)
         return value  # type: ignore[return-value]  # stored under domain.name by domain.collect, so an F
 
+    def collected(self) -> frozenset[str]:
+        """The domains this run has collected so far (those some item needed)."""
+        return frozenset(self._facts)
+
     @property
     def pci(self) -> PciFacts:
         """PCI devices."""

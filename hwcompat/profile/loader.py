@@ -468,7 +468,16 @@ def load(ref: str | Path, given: Mapping[str, str] | None = None, template: bool
         path = ref if isinstance(ref, Path) else find_profile(ref)
     except FileNotFoundError as err:
         raise ProfileError(str(ref), 0, "", f"no such profile (looked for {err})") from None
-    data, origins, chain = _resolve(path, (path.resolve(),), {})
+    done: dict[Path, Resolved] = {}
+    data, origins, chain = _resolve(path, (path.resolve(),), done)
+    if "match" not in data:
+        # the machines a profile is for, when it does not say: as the nearest profile it extends says (for the
+        # warning a run starts with; choosing a profile looks at each file's own match only)
+        for parent, porigins, pchain in sorted(done.values(), key=lambda r: -chain.index(r[2][-1])):
+            if "match" in parent and pchain[-1] != chain[-1]:
+                data = {**data, "match": parent["match"]}
+                origins = {**origins, **{k: v for k, v in porigins.items() if k[:1] == ("match",)}}
+                break
     return _finish(data, origins, display(path), chain, given or {}, strict=not template)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -143,8 +144,8 @@ class NetExpectation:
         return dict(self.spec).get(name, default)
 
     def describe(self) -> str:
-        """The entry's fields."""
-        return ", ".join(f"{k}={v}" for k, v in self.spec)
+        """The entry's fields as the profile writes them: ``kind bridge, up true, members [eth0.6]``."""
+        return ", ".join(f"{k} {json.dumps(v) if not isinstance(v, str) else v}" for k, v in self.spec)
 
 
 @dataclass(frozen=True, slots=True)

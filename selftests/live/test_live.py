@@ -67,7 +67,7 @@ def test_seed_host_profile_fails_here_naming_each_missing_device(tmp_path: Path)
     assert missing
     for item in missing:
         key = item["test"].split("[", 1)[1].rstrip("]")
-        assert key in item["message"] and "missing" in item["message"]
+        assert key in item["subject"] and "missing" in item["message"]
 
 
 def test_snapshot_command_records_a_replayable_tarball(tmp_path: Path) -> None:
