@@ -21,10 +21,10 @@ SEED = ROOT / "snapshots" / "x10sae-xen-dom0"
 
 
 def big_snapshot(out: Path, devices: int) -> tuple[Path, Path]:
-    """The seed snapshot with ``devices`` more PCI functions (SR-IOV-like virtual functions behind root ports), and a
-    profile that names every one by its path: what a 1,000-device server looks like to hwcompat.
+    """The seed snapshot with ``devices`` more PCI functions, and a profile naming every one by its path.
 
-    Returns the snapshot directory and the profile file (which extends the seed host profile).
+    The functions are SR-IOV-like virtual functions behind root ports: what a 1,000-device server
+    looks like to hwcompat. Returns the snapshot directory and the profile file (which extends the seed host profile).
     """
     snap = out / f"seed-{devices}-devices"
     shutil.copytree(SEED, snap, symlinks=True)
