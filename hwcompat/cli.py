@@ -76,8 +76,39 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         except CannotCheck as err:
             print(f"  {domain.name:8} cannot read: {err.reason}", file=sys.stderr)
     host = rec.read_text("/proc/sys/kernel/hostname") or ""
-    out = write_snapshot(rec, args.out, host.strip())
+    if args.redact:
+        from hwcompat.redact import Redactor, redact_entries  # noqa: PLC0415
+        from hwcompat.sources.recording import write_entries  # noqa: PLC0415
+
+        redactor = Redactor(_key(args.key_file), all_addresses=args.all_addresses)
+        out = write_entries(redact_entries(rec.entries(host.strip()), redactor), args.out)
+        print(f"hwcompat: redacted: {_replaced(redactor.counts)}", file=sys.stderr)
+    else:
+        out = write_snapshot(rec, args.out, host.strip())
     print(f"hwcompat: wrote {out} ({len(rec.files)} files, {len(rec.links)} links, {len(rec.commands)} commands)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _key(path: str | None) -> bytes:
+    from hwcompat.redact import load_key  # noqa: PLC0415
+
+    try:
+        return load_key(path)
+    except (OSError, ValueError) as err:
+        raise SnapshotError(path or "--key-file", str(err)) from None
+
+
+def _replaced(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing"
+
+
+def cmd_redact(args: argparse.Namespace) -> int:
+    """Write a redacted copy of a snapshot: host name, serials, UUIDs, MACs and public addresses replaced."""
+    from hwcompat.redact import Redactor, redact_snapshot  # noqa: PLC0415
+
+    redactor = Redactor(_key(args.key_file), all_addresses=args.all_addresses)
+    out = redact_snapshot(args.snapshot, args.out, redactor)
+    print(f"hwcompat: wrote {out}; replaced {_replaced(redactor.counts)}")
     return EXIT_OK
 
 
@@ -209,6 +240,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _redact_options(parser: argparse.ArgumentParser, flag: str | None) -> None:
+    if flag:
+        parser.add_argument(flag, action="store_true", help="replace the host name, serials, UUIDs, MACs and public addresses (see redact)")
+    parser.add_argument("--key-file", metavar="F", help="the pseudonyms' key (reuse it across a fleet for consistent names; default: random)")
+    parser.add_argument("--all-addresses", action="store_true", help="also replace private and special-purpose addresses "
+                                                                       "(then profiles that name them no longer match)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the self-tests)."""
     ap = _Parser(prog="hwcompat", description="Check a Linux machine, or a snapshot of one, against a hardware profile.")
@@ -225,6 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed on to pytest")
     snap = sub.add_parser("snapshot", help="record this machine (read-only)")
     snap.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")
+    _redact_options(snap, "--redact")
+    red = sub.add_parser("redact", help="write a copy of a snapshot without what identifies the machine")
+    red.add_argument("snapshot", metavar="S", help="a snapshot directory or .tar.gz")
+    red.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")
+    _redact_options(red, None)
     cap = sub.add_parser("capture", help="draft a profile from this machine or a snapshot")
     cap.add_argument("--snapshot", metavar="S", action="append", help="a snapshot (repeat it: the shared profile of several machines)")
     cap.add_argument("--hosts-dir", metavar="DIR", help="with several snapshots: write each machine's differences as a host profile here")
@@ -242,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hwcompat`` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "capture": cmd_capture, "profiles": cmd_profiles}
+    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "capture": cmd_capture, "profiles": cmd_profiles, "redact": cmd_redact}
     try:
         return handlers[args.command](args)
     except (ProfileError, SnapshotError) as err:

@@ -166,10 +166,17 @@ def write_snapshot(recording: RecordingSource, out: str | Path, hostname: str) -
 
     :raises SnapshotError: when ``out`` already exists (nothing is overwritten)
     """
+    return write_entries(recording.entries(hostname), out)
+
+
+def write_entries(entries: list[tuple[str, str, str | bytes]], out: str | Path) -> Path:
+    """Write snapshot entries (relative path, file|link|dir, payload; manifest.json last) as a directory or ``.tar.gz``.
+
+    :raises SnapshotError: when ``out`` already exists (nothing is overwritten)
+    """
     target = Path(out)
     if target.exists() or target.is_symlink():
         raise SnapshotError(str(target), "already exists; choose a new path (nothing was written)")
-    entries = recording.entries(hostname)
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
         if target.name.endswith((".tar.gz", ".tgz")):

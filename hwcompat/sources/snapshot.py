@@ -211,6 +211,15 @@ class SnapshotSource:
         self.listed: dict[str, list[str]] = {posixpath.normpath(k): v for k, v in self.manifest.get("listed", {}).items()}  # type: ignore[attr-defined]
         self._commands = {tuple(c["argv"]): c for c in self.manifest["commands"]}  # type: ignore[attr-defined]
 
+    def entries(self) -> list[tuple[str, str, str | bytes]]:
+        """Every entry as (relative path, kind, payload), kind file|link|dir: what ``write_snapshot`` writes (redact, copy)."""
+        out: list[tuple[str, str, str | bytes]] = []
+        for rel, node in sorted(self._tree.nodes.items()):
+            if not rel:
+                continue
+            out.append((rel, node.kind, self._tree.data.get(rel, b"") if node.kind == "file" else node.target))
+        return out
+
     def _load_manifest(self) -> dict[str, object]:
         node = self._tree.nodes.get("manifest.json")
         if node is None or node.kind != "file":
