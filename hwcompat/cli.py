@@ -7,6 +7,7 @@ Exit codes are pytest's: 0 all passed, 1 some checks failed, 2 interrupted, 3 in
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -100,6 +101,18 @@ def _key(path: str | None) -> bytes:
 
 def _replaced(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing"
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changed from A to B (snapshots, or live): exit 0 when nothing did, 1 when something did."""
+    from hwcompat.diff import diff, text  # noqa: PLC0415
+
+    caches = [FactCache(open_source(None if ref == "live" else ref)) for ref in (args.a, args.b)]
+    changes = diff(*caches)
+    sys.stdout.write(text(changes, args.a, args.b))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"a": args.a, "b": args.b, "changes": [c.to_json() for c in changes]}, indent=2) + "\n")
+    return 1 if changes else EXIT_OK
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
@@ -265,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     snap = sub.add_parser("snapshot", help="record this machine (read-only)")
     snap.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")
     _redact_options(snap, "--redact")
+    dif = sub.add_parser("diff", help="what changed between two snapshots (or a snapshot and this machine: live)")
+    dif.add_argument("a", metavar="A", help="a snapshot, or live")
+    dif.add_argument("b", metavar="B", help="a snapshot, or live")
+    dif.add_argument("--json", metavar="F", help="also write the changes as JSON")
     red = sub.add_parser("redact", help="write a copy of a snapshot without what identifies the machine")
     red.add_argument("snapshot", metavar="S", help="a snapshot directory or .tar.gz")
     red.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")
@@ -286,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hwcompat`` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "capture": cmd_capture, "profiles": cmd_profiles, "redact": cmd_redact}
+    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "capture": cmd_capture, "profiles": cmd_profiles, "redact": cmd_redact, "diff": cmd_diff}
     try:
         return handlers[args.command](args)
     except (ProfileError, SnapshotError) as err:
