@@ -103,6 +103,20 @@ def _replaced(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing"
 
 
+def cmd_fleet(args: argparse.Namespace) -> int:
+    """Judge many snapshots at once: exit 0 when every host is compatible, 1 otherwise."""
+    from hwcompat import fleet  # noqa: PLC0415
+
+    params = dict(p.partition("=")[::2] for p in args.param)
+    if args.profile:
+        loader.load(args.profile, params)  # a bad profile is a usage error before any host is judged
+    html = Path(args.html) if args.html else None
+    rows = fleet.run_fleet(args.snapshots, args.profile, params, html, args.jobs)
+    fleet.write(rows, html, Path(args.json) if args.json else None)
+    sys.stdout.write(fleet.text(rows))
+    return EXIT_OK if all(r.verdict == "compatible" for r in rows) else 1
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """What changed from A to B (snapshots, or live): exit 0 when nothing did, 1 when something did."""
     from hwcompat.diff import diff, text  # noqa: PLC0415
@@ -278,6 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
     snap = sub.add_parser("snapshot", help="record this machine (read-only)")
     snap.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")
     _redact_options(snap, "--redact")
+    flt = sub.add_parser("fleet", help="judge many snapshots at once: one verdict per host, what fails where")
+    flt.add_argument("snapshots", nargs="+", metavar="S", help="snapshot directories or .tar.gz files")
+    flt.add_argument("--profile", metavar="P", help="the profile for every host (default: each host's own, by match)")
+    flt.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="set a profile parameter (repeatable)")
+    flt.add_argument("--html", metavar="F", help="write the fleet report (each host's own report goes in F's stem + -hosts/)")
+    flt.add_argument("--json", metavar="F", help="write the fleet as JSON")
+    flt.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
     dif = sub.add_parser("diff", help="what changed between two snapshots (or a snapshot and this machine: live)")
     dif.add_argument("a", metavar="A", help="a snapshot, or live")
     dif.add_argument("b", metavar="B", help="a snapshot, or live")
@@ -303,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hwcompat`` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "capture": cmd_capture, "profiles": cmd_profiles, "redact": cmd_redact, "diff": cmd_diff}
+    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "capture": cmd_capture, "profiles": cmd_profiles, "redact": cmd_redact, "diff": cmd_diff,
+                "fleet": cmd_fleet}
     try:
         return handlers[args.command](args)
     except (ProfileError, SnapshotError) as err:

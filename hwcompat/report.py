@@ -217,7 +217,7 @@ def _table(items: list[ItemRecord]) -> str:
     return f'<table class="inventory">{head}{"".join(rows)}</table>'
 
 
-def page_top(run: RunState, s: Summary, waivers: list[dict[str, str]], environment: dict[str, object]) -> str:
+def page_top(run: RunState, s: Summary, waivers: list[dict[str, str]], environment: dict[str, object], log_heading: bool = True) -> str:
     """The part of the page above pytest-html's detailed log."""
     m = s.machine
     machine = _rows([("Host", m["host"]), ("Board", m["board"]), ("CPU", m["cpu"]), ("Kernel", m["kernel"]), ("Xen", m["xen"]),
@@ -246,7 +246,18 @@ def page_top(run: RunState, s: Summary, waivers: list[dict[str, str]], environme
             + (f'<h2>Waivers</h2><table id="waivers"><tr><th>status</th><th>item</th><th>ticket</th><th>expires</th><th>reason</th>'
                f'<th>written at</th></tr>{waiver_rows}</table>' if waivers else "")
             + f'<details id="runner"><summary>The machine that ran the check</summary><table>{runner}</table></details>'
-            + '<h2 id="log-heading">Detailed log</h2></div>')
+            + ('<h2 id="log-heading">Detailed log</h2>' if log_heading else "") + "</div>")
+
+
+def standalone_page(run: RunState, s: Summary, waivers: list[dict[str, str]]) -> str:
+    """One host's report without pytest (the fleet's per-host pages): the same top, then each item's full result."""
+    log = "".join(f'<details{" open" if i.status in ("failed", "cannot_check") else ""}><summary class="st {i.status}">'
+                  f"{_e(STATUS_WORDS[i.status])}: {_e(i.id)}</summary><pre>{_e(i.text)}</pre></details>"
+                  for i in sorted(s.items, key=lambda i: STATUSES.index(i.status)) if i.status != "not_in_profile")
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"/><title>hwcompat: {_e(s.profile.name)} on {_e(s.machine["host"])}</title>'
+            f"<style>body {{ font-family: Helvetica, Arial, sans-serif; margin: 16px; }}</style></head><body>"
+            f"<h1>hwcompat: {_e(s.profile.name)} on {_e(s.machine['host'])}</h1>{page_top(run, s, waivers, {})}"
+            f'<h2 id="log-heading">Detailed log</h2><div id="log">{log}</div></body></html>')
 
 
 class HtmlReport:

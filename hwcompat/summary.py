@@ -32,8 +32,9 @@ import pytest
 
 from hwcompat import __version__, acceptance
 from hwcompat.errors import CannotCheck, HwcompatError
-from hwcompat.plan import BY_NAME
-from hwcompat.profile.model import Expectation
+from hwcompat.plan import BY_NAME, KINDS
+from hwcompat.plan import items as plan_items
+from hwcompat.profile.model import Expectation, Profile
 from hwcompat.results import CheckResult
 
 if TYPE_CHECKING:
@@ -125,6 +126,27 @@ class Collector:
             self.items.append(ItemRecord(item_id, item.nodeid, name, section, AREA_OF.get(section, "other"),
                                          status_of(outcome, result, item_id), outcome, result, text, binding[1] if binding else None))
         return report
+
+
+def records(profile: Profile, results: list[tuple[str, CheckResult]]) -> list[ItemRecord]:
+    """Item records from :func:`hwcompat.plan.evaluate` (a run without pytest: the fleet), stand-ins included.
+
+    A section the profile does not declare gets the stand-in record a pytest run has.
+    """
+    by_id = dict(results)
+    out = []
+    for kind, exp in plan_items(profile):
+        item_id = kind.item_id(exp)
+        result = by_id[item_id]
+        outcome = result.outcome
+        out.append(ItemRecord(item_id, item_id, kind.name, kind.section, AREA_OF.get(kind.section, "other"), status_of(outcome, result, item_id),
+                              outcome, result, result.text(), exp))
+    for kind in KINDS:
+        if kind.primary and kind.section not in profile.sections:
+            item_id = f"{kind.name}[{NO_SECTION_ID}{kind.section}]"
+            out.append(ItemRecord(item_id, item_id, kind.name, kind.section, AREA_OF.get(kind.section, "other"), "not_in_profile", "skipped", None,
+                                  f"profile {profile.name} declares no {kind.section} section"))
+    return out
 
 
 def skip_reason(report: pytest.TestReport) -> str:
