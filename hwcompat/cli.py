@@ -103,6 +103,21 @@ def _replaced(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing"
 
 
+def cmd_firstboot_unit(args: argparse.Namespace) -> int:
+    """Print the systemd unit that runs the acceptance profile once at first boot, for this installation of hwcompat."""
+    import re  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+
+    if not re.fullmatch(r"[A-Za-z0-9 ._/=:@+,-]*", args.args):
+        _err(f"--args {args.args!r}: only letters, digits, spaces and ._/=:@+,- (systemd would expand or split the rest)")
+        return EXIT_USAGE
+    script = Path(sys.executable).with_name("hwcompat")  # the console script of this installation
+    here = str(script) if script.is_file() else shutil.which("hwcompat") or f"{sys.executable} -m hwcompat.cli"
+    unit = (Path(__file__).parent / "firstboot" / "hwcompat-firstboot.service").read_text(encoding="utf-8")
+    sys.stdout.write(unit.replace("@HWCOMPAT@", here).replace("@ARGS@", args.args.strip()))
+    return EXIT_OK
+
+
 def cmd_fleet(args: argparse.Namespace) -> int:
     """Judge many snapshots at once: exit 0 when every host is compatible, 1 otherwise."""
     from hwcompat import fleet  # noqa: PLC0415
@@ -292,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     snap = sub.add_parser("snapshot", help="record this machine (read-only)")
     snap.add_argument("--out", required=True, metavar="DIR|FILE.tar.gz")
     _redact_options(snap, "--redact")
+    unit = sub.add_parser("firstboot-unit", help="print the systemd unit that runs the acceptance check once after installation")
+    unit.add_argument("--args", default="", metavar="'--profile P ...'", help="what `hwcompat run` is given (default: the profile chosen by match)")
     flt = sub.add_parser("fleet", help="judge many snapshots at once: one verdict per host, what fails where")
     flt.add_argument("snapshots", nargs="+", metavar="S", help="snapshot directories or .tar.gz files")
     flt.add_argument("--profile", metavar="P", help="the profile for every host (default: each host's own, by match)")
@@ -325,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hwcompat`` console script."""
     args = build_parser().parse_args(argv)
     handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "capture": cmd_capture, "profiles": cmd_profiles, "redact": cmd_redact, "diff": cmd_diff,
-                "fleet": cmd_fleet}
+                "fleet": cmd_fleet, "firstboot-unit": cmd_firstboot_unit}
     try:
         return handlers[args.command](args)
     except (ProfileError, SnapshotError) as err:
