@@ -21,6 +21,7 @@ from hwcompat.parsers import iptables_save, nft_json
 from hwcompat.plan import evaluate
 from hwcompat.profile import loader
 from hwcompat.sources.base import CommandOutput
+from hwcompat.sources.snapshot import SnapshotSource
 from selftests.conftest import REPO
 from selftests.fakes import DictSource
 
@@ -139,7 +140,8 @@ def test_a_legacy_iptables_save_stands_in_for_an_unrecorded_iptables_legacy_save
         [(_, result)] = evaluate(profile, FactCache(machine))
         assert result.outcome == outcome, result.message
     # the second iptables-save is iptables-nft's: whether a legacy nat table exists is not recorded, and it would run at 100 too
-    assert "`iptables-legacy-save -t nat` is not recorded" in result.message
+    assert result.message == ("cannot check: whether a legacy (x_tables) nat table exists is not recorded: neither /proc/net/ip_tables_names "
+                              "nor `iptables-legacy-save -t nat` is in the snapshot (such a table runs at priority 100, beside iptables-nft's)")
 
 
 # --- several nat chains at one hook (nf_nat_inet_fn) ---------------------------------------------
@@ -397,7 +399,7 @@ def test_a_legacy_nat_table_no_tool_can_read_is_cannot_check() -> None:
     outcome, message = one({"interface": "tun-hma", **VLAN}, nft=pair("nft_json--netns-negated-oif-masquerade.txt"),
                            files={"/proc/net/ip_tables_names": "nat\n"})
     assert outcome == "cannot check"
-    assert message == "cannot check: the legacy nat table exists (/proc/net/ip_tables_names) but iptables-legacy-save is not installed"
+    assert message == "cannot check: the legacy nat table exists (/proc/net/ip_tables_names lists nat) but iptables-legacy-save is not installed"
 
 
 # --- the profile ---------------------------------------------------------------------------------
@@ -450,3 +452,32 @@ def test_nft_json_refuses_what_it_cannot_read(text: str, words: str) -> None:
     with pytest.raises(ParseError, match=words.replace("(", r"\(")):
         nft_json.parse(text)
 
+
+
+# --- the bundled Docker host ------------------------------------------------------------------------
+
+DOCKER_HOST = REPO / "snapshots/docker-host-nat"
+
+
+def test_the_docker_host_snapshot_passes_its_profile_naming_dockers_rule() -> None:
+    results = dict(evaluate(loader.load("hosts/docker-host-nat"), FactCache(SnapshotSource(DOCKER_HOST))))
+    rule = "iptables-legacy nat/POSTROUTING rule '-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE' (line 12)"
+    assert {item: (r.outcome, r.message) for item, r in results.items()} == {
+        "test_network_nat[containers-out]": ("passed", f"masqueraded by {rule}"),
+        "test_network_nat[container-to-web]": ("passed", f"masqueraded by {rule}")}
+    assert results["test_network_nat[containers-out]"].source == "iptables-save, nftables (not in this kernel)"
+
+
+@pytest.mark.parametrize(("entry", "outcome", "words"), [
+    ({"interface": "docker0", "from": "172.17.0.0/16"}, "failed", "gets no NAT: the end of iptables-legacy nat/POSTROUTING (policy accept); "
+                                                                  "add: iptables -t nat -I POSTROUTING 1 -s 172.17.0.0/16 -o docker0 -j MASQUERADE"),
+    ({"interface": "eth0", "from": "192.168.1.0/24"}, "failed", "gets no NAT: the end of iptables-legacy nat/POSTROUTING"),
+    ({"interface": "eth0"}, "cannot check", "it matches on the source address (-s 172.17.0.0/16), which the profile leaves open: add from:"),
+    ({"interface": "eth0", "from": "172.17.0.0/16", "want": "snat"}, "failed", "gets masqueraded instead, by iptables-legacy nat/POSTROUTING"),
+])
+def test_the_docker_host_snapshot_answers_other_questions_right(entry: dict[str, str], outcome: str, words: str) -> None:
+    nat = {"q": {"want": "masquerade", **entry}}
+    [(_, result)] = evaluate(loader.load_text(json.dumps({"name": "q", "description": "q", "network": {"nat": nat}})),
+                             FactCache(SnapshotSource(DOCKER_HOST)))
+    found = "cannot check" if result.message.startswith("cannot check") else result.outcome
+    assert found == outcome and words in result.message, result.message

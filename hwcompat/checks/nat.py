@@ -30,8 +30,12 @@ def question(exp: NetExpectation) -> natwalk.Question:
     return natwalk.Question(exp.name, net("from"), net("to"), str(iif) if iif is not None else None)
 
 
+def _shown(net: IPv4Network | None) -> str:
+    return "" if net is None else str(net.network_address) if net.prefixlen == 32 else str(net)
+
+
 def _asked(q: natwalk.Question) -> str:
-    return " ".join(part for part in ("traffic", f"from {q.source}" if q.source else "", f"to {q.dest}" if q.dest else "",
+    return " ".join(part for part in ("traffic", f"from {_shown(q.source)}" if q.source else "", f"to {_shown(q.dest)}" if q.dest else "",
                                       f"arriving on {q.iif}" if q.iif else "", f"leaving through {q.oif}") if part)
 
 
@@ -43,10 +47,10 @@ def _fix(tables: tuple[natwalk.Table, ...], q: natwalk.Question, want: str) -> s
         backends = {t.backend for t, _ in entries}
         tool = entries[0][0].backend if len(backends) > 1 else "iptables"
         where = "-I POSTROUTING 1" if entries and entries[0][1].rules else "-A POSTROUTING"
-        return f"{tool} -t nat {where}{f' -s {q.source}' if q.source else ''} -o {q.oif} -j {target}"
+        return f"{tool} -t nat {where}{f' -s {_shown(q.source)}' if q.source else ''} -o {q.oif} -j {target}"
     table, chain = entries[0]
     verdict = "masquerade" if want == "masquerade" else "snat to ADDRESS"
-    return f"nft insert rule {table.family} {table.name} {chain.name}{f' ip saddr {q.source}' if q.source else ''} oifname \"{q.oif}\" {verdict}"
+    return f"nft insert rule {table.family} {table.name} {chain.name}{f' ip saddr {_shown(q.source)}' if q.source else ''} oifname \"{q.oif}\" {verdict}"
 
 
 def _why_not(outcome: natwalk.Outcome, want: str) -> str:

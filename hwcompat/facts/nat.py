@@ -117,11 +117,22 @@ def _legacy(source: FactSource, text: str | Unknown, nft_save_missing: bool) -> 
     if not ((missing and nft_save_missing) or unrecorded):
         return "iptables-legacy-save", text
     other = run_command(source, ["iptables-save", "-t", "nat"])
-    if isinstance(other, str) and "(nf_tables)" not in "".join(other.splitlines()[:1]):
-        return "iptables-save", other
-    if missing and isinstance(other, Unknown) and "not installed" in other.reason:
-        return "iptables-save", other
-    return "iptables-legacy-save", text
+    if isinstance(other, str):
+        legacy = "(nf_tables)" not in "".join(other.splitlines()[:1])  # else it lists iptables-nft's table, not this one
+        return ("iptables-save", other) if legacy else ("iptables-legacy-save", text)
+    return ("iptables-save", other) if missing else ("iptables-legacy-save", text)
+
+
+def _legacy_unreadable(source: FactSource, reason: str) -> str:
+    """Why the legacy nat table cannot be judged, saying whether it is known to exist."""
+    known = isinstance(read(source, IP_TABLES_NAMES), str)
+    if "is not recorded" in reason and not known:
+        return (f"whether a legacy (x_tables) nat table exists is not recorded: neither {IP_TABLES_NAMES} nor `iptables-legacy-save -t nat` "
+                "is in the snapshot (such a table runs at priority 100, beside iptables-nft's)")
+    if "not installed" in reason or "is not recorded" in reason:
+        where = f"the legacy nat table exists ({IP_TABLES_NAMES} lists nat)" if known else f"a legacy nat table may exist ({IP_TABLES_NAMES} cannot be read)"
+        return f"{where} but {reason}"
+    return reason
 
 
 def _nat_table(tables: list[IptTable] | Unknown) -> IptTable | None:
@@ -148,8 +159,7 @@ def collect(source: FactSource) -> NatFacts:
         asked.append(legacy_text)
         found = parsed(iptables_save.parse, legacy_text, f"{tool} -t nat")
         if isinstance(found, Unknown):
-            unreadable.append(Unknown(f"the legacy nat table exists ({IP_TABLES_NAMES}) but {found.reason}"
-                                      if "not installed" in found.reason else found.reason, found.broken))
+            unreadable.append(Unknown(_legacy_unreadable(source, found.reason), found.broken))
         else:
             looked.append(tool)
             tables += natwalk.from_iptables(found, "iptables-legacy")
