@@ -9,14 +9,20 @@ profile loader, the facts (a fake machine answering the recorded commands) and t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
+from ipaddress import IPv4Network, ip_address
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hwcompat import natwalk
+from hwcompat.checks.nat import nat
 from hwcompat.errors import CannotCheck, ParseError, ProfileError
 from hwcompat.facts.cache import FactCache
+from hwcompat.facts.nat import NatFacts
 from hwcompat.parsers import iptables_save, nft_json
 from hwcompat.plan import evaluate
 from hwcompat.profile import loader
@@ -481,3 +487,98 @@ def test_the_docker_host_snapshot_answers_other_questions_right(entry: dict[str,
                              FactCache(SnapshotSource(DOCKER_HOST)))
     found = "cannot check" if result.message.startswith("cannot check") else result.outcome
     assert found == outcome and words in result.message, result.message
+
+
+# --- the walk against a plain interpreter of concrete packets ---------------------------------------
+
+NETS = ("10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "192.168.6.0/24", "192.168.6.0/25", "8.8.8.0/24")
+IFACES = ("tun-hma", "eth0", "eth+", "docker0")
+TARGETS = ("MASQUERADE", "SNAT --to-source 10.9.9.9", "ACCEPT", "RETURN", "DROP", "U1", "U2", "", "LOG")
+cond_st = st.sampled_from((
+    *(f"-s {n}" for n in NETS), *(f"! -s {n}" for n in NETS), *(f"-d {n}" for n in NETS), *(f"! -d {n}" for n in NETS),
+    *(f"-o {i}" for i in IFACES), *(f"! -o {i}" for i in IFACES), "-p tcp", "! -p udp", "-m mark --mark 0x1", "-m comment --comment x"))
+rule_st = st.tuples(st.lists(cond_st, max_size=3), st.sampled_from(TARGETS), st.booleans())
+
+
+def _listing(chains: dict[str, list[tuple[list[str], str, bool]]]) -> str:
+    lines = ["*nat", ":POSTROUTING ACCEPT [0:0]", ":U1 - [0:0]", ":U2 - [0:0]"]
+    for chain, rules in chains.items():
+        for conds, drawn, goto in rules:
+            loops = (chain == "U2" and drawn in ("U1", "U2")) or (chain == "U1" and drawn == "U1")
+            target = "RETURN" if loops else drawn  # no loops, as iptables-restore refuses them
+            jump = ("-g " if goto and target in ("U1", "U2") else "-j ") + target if target else ""
+            lines.append(" ".join(x for x in (f"-A {chain}", *conds, jump) if x))
+    return "\n".join([*lines, "COMMIT", ""])
+
+
+def _concrete(table: iptables_save.IptTable, pkt: dict[str, object]) -> str:
+    """What happens to one packet in one nat table: masquerade, snat, drop or accept (a plain reading of ipt_do_table)."""
+    chains = {c.name: c for c in table.chains}
+
+    def holds(m: iptables_save.IptMatch) -> bool:
+        if m.option in ("-s", "-d"):
+            value = ip_address(str(pkt["src" if m.option == "-s" else "dst"])) in IPv4Network(m.value)
+        elif m.option == "-o":
+            value = str(pkt["oif"]).startswith(m.value[:-1]) if m.value.endswith("+") else pkt["oif"] == m.value
+        elif m.option == "-p":
+            value = pkt["proto"] == m.value
+        elif m.value == "mark":
+            value = pkt["mark"] == 1
+        else:
+            value = True
+        return value != m.negated
+
+    def run(name: str) -> str:  # a verdict, or "return"
+        for rule in chains[name].rules:
+            if not all(holds(m) for m in rule.matches):
+                continue
+            target = rule.target or ""
+            if target in chains:
+                got = run(target)
+                if got != "return" or rule.goto:
+                    return got
+            elif target in ("MASQUERADE", "SNAT", "ACCEPT", "DROP", "RETURN"):
+                return {"MASQUERADE": "masquerade", "SNAT": "snat"}.get(target, target.lower())
+        return "return"
+
+    got = run("POSTROUTING")
+    return "accept" if got == "return" else got
+
+
+def _packets(question: dict[str, str]) -> list[dict[str, object]]:
+    """Concrete packets of the question: the edges of every network inside its source and destination."""
+    def edges(net: str | None) -> list[str]:
+        base = IPv4Network(net) if net else IPv4Network("0.0.0.0/0")
+        found = {base.network_address, base.broadcast_address}
+        for n in map(IPv4Network, NETS):
+            found |= {a for a in (n.network_address, n.broadcast_address, n.network_address - 1, n.broadcast_address + 1) if a in base}
+        return [str(a) for a in sorted(found)]
+    return [{"src": s, "dst": d, "oif": question["interface"], "proto": p, "mark": m}
+            for s in edges(question.get("from")) for d in edges(question.get("to")) for p in ("tcp", "udp", "icmp") for m in (0, 1)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=st.dictionaries(st.sampled_from(("POSTROUTING", "U1", "U2")), st.lists(rule_st, max_size=4)),
+       second=st.dictionaries(st.sampled_from(("POSTROUTING", "U1", "U2")), st.lists(rule_st, max_size=3)),
+       prio=st.sampled_from((50, 100, 150)), oif=st.sampled_from(("tun-hma", "eth0", "docker0")),
+       source=st.sampled_from((None, *NETS)), dest=st.sampled_from((None, "8.8.8.0/24", "10.1.2.0/24")),
+       want=st.sampled_from(("masquerade", "snat")))
+def test_every_verdict_holds_for_every_packet_it_covers(first, second, prio: int, oif: str, source, dest, want: str) -> None:
+    tables = [iptables_save.parse(_listing(first))[0], iptables_save.parse(_listing(second))[0]]
+    walked = natwalk.from_iptables([tables[0]], "iptables-legacy")
+    walked += [dataclasses.replace(t, chains=tuple(dataclasses.replace(c, prio=prio) if c.nat else c for c in t.chains))
+               for t in natwalk.from_iptables([tables[1]], "iptables-nft")]
+    question = {"interface": oif, **({"from": source} if source else {}), **({"to": dest} if dest else {})}
+    facts = NatFacts(tuple(walked), ("generated",), (), ())
+    [exp] = loader.load_text(json.dumps({"name": "t", "description": "t", "network": {"nat": {"q": {**question, "want": want}}}})).network
+    try:
+        verdict = nat(exp, facts).outcome
+    except CannotCheck:
+        return
+    # iptables-legacy runs at 100: before the other above it, after it below, in either order beside it
+    orders = [tables] if prio > 100 else [tables[::-1]] if prio < 100 else [tables, tables[::-1]]
+    for pkt in _packets(question):
+        for order in orders:
+            ends = [_concrete(t, pkt) for t in order]
+            final = next((e for e in ends if e != "accept"), "none")
+            assert (final == want) == (verdict == "passed"), (pkt, order, ends, verdict)
