@@ -53,7 +53,7 @@ def _fix(tables: tuple[natwalk.Table, ...], q: natwalk.Question, want: str) -> s
     return f"nft insert rule {table.family} {table.name} {chain.name}{f' ip saddr {_shown(q.source)}' if q.source else ''} oifname \"{q.oif}\" {verdict}"
 
 
-def _why_not(outcome: natwalk.Outcome, want: str) -> str:
+def _why_not(outcome: natwalk.Outcome) -> str:
     if outcome.kind == "nat":
         return f"{_DONE[outcome.arg]} instead, by {outcome.by}"
     if outcome.kind == "drop":
@@ -78,7 +78,7 @@ def nat(exp: NetExpectation, net: NatFacts) -> CheckResult:
         return passed(f"{_DONE[want]} by {' or '.join(hits)}", expected, "; ".join(hits), looked)
     if any(o.kind == "opaque" for o in walk.outcomes) or hits:
         raise CannotCheck(walk.decider or "the outcome depends on what hwcompat cannot tell")
-    reasons = sorted(_why_not(o, want) for o in walk.outcomes)
+    reasons = sorted(_why_not(o) for o in walk.outcomes)
     fix = "" if any(o.kind != "none" for o in walk.outcomes) else f"; add: {_fix(net.tables, q, want)}"
     looked_in = f" (looked in {looked})" if not natwalk.hook_chains(net.tables) else ""
     message = f"not {_DONE[want]}: {_asked(q)} gets {'; or '.join(reasons)}{looked_in}{fix}"
