@@ -33,6 +33,7 @@ SNAPSHOTS = {
     "x10sae-xeon-radeon": "boards/supermicro-x10sae",
     "x10slm-f": "boards/supermicro-x10slm-f",
     "vpn-gateway-vlan": "roles/vpn-split-gateway --param vlan_if=eth0.6",
+    "docker-host-nat": "hosts/docker-host-nat",
 }
 MUTATIONS = ("empty", "binary", "drop", "cut")
 NOTHING = ""  # a piece of evidence no item depends on (shown in the report only, or unused by the profile)
@@ -115,6 +116,10 @@ CONSUMERS: dict[str, list[tuple[str, ...]]] = {
     "x10sae-xeon-radeon": PUBLISHED_BOARD,
     "x10slm-f": PUBLISHED_BOARD,
     "vpn-gateway-vlan": GATEWAY,
+    "docker-host-nat": [
+        (r"fs/proc/net/ip_tables_names", NOTHING),  # only says whether to ask: the listing itself is the evidence
+        (r"fs/proc/sys/kernel/osrelease|cmd/iptables-save_-t_nat", r"test_network_nat"),
+    ],
 }
 WRITTEN_BY_PEOPLE = re.compile(r"fs/etc/|fs/lib/modules/")
 

@@ -108,8 +108,8 @@ def test_missing_masquerade_says_what_to_add(gw: Path) -> None:
         (gw / "cmd" / name).write_text("*nat\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n")
     (gw / "cmd/nft_-j_list_ruleset").write_text('{"nftables": []}\n')
     assert failed(gw)["test_network_nat[tunnel]"] == (
-        "missing: no masquerade rule for traffic leaving through tun-hma (looked in iptables-legacy-save, iptables-nft-save, nft); "
-        "add: iptables -t nat -A POSTROUTING -o tun-hma -j MASQUERADE")
+        "not masqueraded: traffic from 192.168.6.0/24 leaving through tun-hma gets no NAT: no nat chain is hooked at postrouting "
+        "(looked in iptables-legacy-save, iptables-nft-save, nft); add: iptables -t nat -A POSTROUTING -s 192.168.6.0/24 -o tun-hma -j MASQUERADE")
 
 
 @pytest.mark.parametrize(("mutate", "item", "words"), [

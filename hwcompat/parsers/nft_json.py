@@ -1,23 +1,37 @@
-"""Parser for ``nft -j list ruleset`` (nftables >= 0.9), NAT rules only.
+r"""Parser for ``nft -j list ruleset`` (nftables >= 0.9.0): every table, with its chains, rules and sets.
 
-Input: ``{"nftables": [{"metainfo": ...}, {"table": ...}, {"chain": {...,"hook":"postrouting"}},
-{"rule": {"family":"ip","table":"nat","chain":"POSTROUTING","expr":[...]}}]}``. A rule made by
-iptables-nft carries its target as an xt compat expression; a native rule has its own verb::
+Input: one JSON object with an ``nftables`` array (nft prints it on one line; ``jq`` pretty-prints
+it, as in corpus/nft_json/). Tables come first, then each table's sets, maps and chains, then
+the rules in chain order (nft 1.0.6, recorded from a namespace)::
 
-    [{"match":{"op":"==","left":{"meta":{"key":"oifname"}},"right":"tun-hma"}},{"counter":{...}},
-     {"xt":{"type":"target","name":"MASQUERADE"}}]
-    [{"match":{"op":"!=","left":{"meta":{"key":"oifname"}},"right":"eth0"}},{"masquerade":null}]
+    {"table": {"family": "inet", "name": "gw", "handle": 2}}
+    {"set": {"family": "inet", "name": "lans", "table": "gw", "type": "ipv4_addr", "flags": ["interval"],
+             "elem": [{"range": ["10.0.0.1", "10.0.0.9"]}, {"prefix": {"addr": "192.168.6.0", "len": 24}}]}}
+    {"map": {"family": "ip", "name": "outs", "table": "docker", "type": "ifname", "map": "verdict",
+             "elem": [["docker0", {"jump": {"target": "out__docker0"}}]]}}
+    {"chain": {"family": "inet", "table": "gw", "name": "post", "handle": 4, "type": "nat", "hook": "postrouting",
+               "prio": 100, "policy": "accept"}}
+    {"rule": {"family": "inet", "table": "gw", "chain": "post", "handle": 7, "expr": [
+        {"match": {"op": "!=", "left": {"meta": {"key": "oifname"}}, "right": {"set": ["lo", "docker0"]}}},
+        {"masquerade": null}]}}
 
-Records (:class:`NftNatRule`, one per rule that masquerades or source-NATs)::
+A rule iptables-nft made carries what nft cannot show as ``{"xt": {"type": "match"|"target", "name":
+"MASQUERADE"}}`` (nft 1.0.6; no options). A statement nft has no JSON for is printed as its text,
+a bare string (nft 1.0.6 does so for an anonymous chain, ``"jump {\n\t\t\ttcp sport 0 drop\n\t\t}"``,
+and warns "stmt ops chain have no json callback" on stderr). What each statement means is
+hwcompat.natwalk's business: here the statements are kept as nft printed them.
 
-    family, table, chain: str
-    hook: str | None         # from the chain ("postrouting")
-    out_interface: str | None
-    out_negated: bool
-    source: str | None       # "192.168.6.0/24" from a saddr match
-    action: str              # "masquerade" | "snat" | "xt MASQUERADE" | "xt SNAT"
+Records (:class:`NftTable`)::
 
-Raises ParseError when the text is not JSON with an ``nftables`` array.
+    family, name: str
+    chains: [NftChain]   # name, handle, type/hook/prio/policy (None for a regular chain), rules
+      rules: [NftRule]   # handle, expr (the statements, JSON values as printed), comment
+    sets: [NftSet]       # name, kind ("set" | "map"), type, map (a map's value type), flags, elem
+
+Raises ParseError when the text is not JSON with an ``nftables`` array of objects, or when a
+chain, set or rule names a table (or a rule a chain) listed nowhere before it, or a rule's
+``expr`` is not a list of one-key objects or strings: the line is 1 for nft's one-line output, and
+the text is the offending object.
 """
 
 from __future__ import annotations
@@ -31,80 +45,116 @@ from hwcompat.errors import ParseError
 NAME = "nft_json"
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+@dataclass(frozen=True, slots=True)
+class NftRule:
+    """One rule: its statements in order."""
 
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
+    handle: int | None
+    expr: tuple[Any, ...]
+    comment: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class NftNatRule:
-    """A masquerade or SNAT rule."""
+class NftChain:
+    """A chain; a base chain has type, hook, priority and policy."""
+
+    name: str
+    handle: int | None
+    type: str | None
+    hook: str | None
+    prio: int | None
+    policy: str | None
+    rules: tuple[NftRule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NftSet:
+    """A named set or map, with the elements listed."""
+
+    name: str
+    kind: str
+    type: str
+    map: str | None
+    flags: tuple[str, ...]
+    elem: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NftTable:
+    """One table and what it holds."""
 
     family: str
-    table: str
-    chain: str
-    hook: str | None
-    out_interface: str | None
-    out_negated: bool
-    source: str | None
-    action: str
+    name: str
+    chains: tuple[NftChain, ...]
+    sets: tuple[NftSet, ...]
 
 
-def _prefix(right: Any) -> str | None:
-    if isinstance(right, str):
-        return right
-    if isinstance(right, dict) and isinstance(right.get("prefix"), dict):
-        p = right["prefix"]
-        return f"{p.get('addr')}/{p.get('len')}"
-    return None
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
-def parse(text: str) -> list[NftNatRule]:
-    """Parse nft's JSON ruleset into NAT rules."""
-    if not text.strip():
-        return []
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def parse(text: str) -> list[NftTable]:
+    """Parse nft's JSON ruleset into its tables."""
+    lines = text.splitlines()
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ParseError(NAME, err.lineno, text.splitlines()[err.lineno - 1] if text.splitlines() else "", f"not JSON: {err.msg}") from None
+        raise ParseError(NAME, err.lineno, lines[err.lineno - 1] if 0 < err.lineno <= len(lines) else "", f"not JSON: {err.msg}") from None
     items = data.get("nftables") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ParseError(NAME, 1, text[:80], "expected an object with an 'nftables' array")
-    hooks: dict[tuple[str, str, str], str] = {}
-    out = []
+    tables: dict[tuple[str, str], tuple[dict[str, dict[str, Any]], list[NftSet]]] = {}
+    rules: dict[tuple[str, str, str], list[NftRule]] = {}
+
+    def bad(item: object, why: str) -> ParseError:
+        return ParseError(NAME, 1, _text(item), why)
+
+    def key_of(body: dict[str, Any]) -> tuple[str, str]:
+        return str(body.get("family")), str(body.get("table"))
+
+    def table_of(item: object, body: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[NftSet]]:
+        key = key_of(body)
+        if key not in tables:
+            raise bad(item, f"names table {key[0]} {key[1]}, which is not listed before it")
+        return tables[key]
+
     for item in items:
-        if not isinstance(item, dict):
-            continue
-        chain = item.get("chain")
-        if isinstance(chain, dict) and isinstance(chain.get("hook"), str):
-            hooks[(str(chain.get("family")), str(chain.get("table")), str(chain.get("name")))] = chain["hook"]
-        rule = item.get("rule")
-        if not isinstance(rule, dict) or not isinstance(rule.get("expr"), list):
-            continue
-        oif, negated, source, action = None, False, None, None
-        for expr in rule["expr"]:
-            if not isinstance(expr, dict):
-                continue
-            match = expr.get("match")
-            if isinstance(match, dict):
-                left = _dict(match.get("left"))
-                meta = _dict(left.get("meta"))
-                payload = _dict(left.get("payload"))
-                if meta.get("key") == "oifname" and isinstance(match.get("right"), str):
-                    oif, negated = match["right"], match.get("op") == "!="
-                elif payload.get("field") == "saddr":
-                    source = _prefix(match.get("right"))
-            if "masquerade" in expr:
-                action = "masquerade"
-            elif "snat" in expr:
-                action = "snat"
-            elif isinstance(expr.get("xt"), dict) and expr["xt"].get("type") == "target":
-                action = f"xt {expr['xt'].get('name')}"
-        if action:
-            key = (str(rule.get("family")), str(rule.get("table")), str(rule.get("chain")))
-            out.append(NftNatRule(*key, hooks.get(key), oif, negated, source, action))
-    return out
+        if not isinstance(item, dict) or len(item) != 1:
+            raise bad(item, "expected an object with one key (table, chain, rule, set, ...)")
+        kind, body = next(iter(item.items()))
+        if not isinstance(body, dict):
+            continue  # metainfo and the like carry no rules
+        if kind == "table":
+            tables[(str(body.get("family")), str(body.get("name")))] = ({}, [])
+        elif kind == "chain":
+            chains, _ = table_of(item, body)
+            chains[str(body.get("name"))] = body
+            rules[(*key_of(body), str(body.get("name")))] = []
+        elif kind in ("set", "map"):
+            _, sets = table_of(item, body)
+            flags = body.get("flags", [])
+            sets.append(NftSet(str(body.get("name")), kind, _text(body.get("type")), _text(body["map"]) if "map" in body else None,
+                               tuple(str(f) for f in (flags if isinstance(flags, list) else [flags])),
+                               tuple(body.get("elem", ()))))
+        elif kind == "rule":
+            table_of(item, body)
+            chain = rules.get((*key_of(body), str(body.get("chain"))))
+            expr = body.get("expr")
+            if chain is None:
+                raise bad(item, f"a rule of chain {body.get('chain')}, which is not listed before it")
+            if not isinstance(expr, list) or not all((isinstance(e, dict) and len(e) == 1) or isinstance(e, str) for e in expr):
+                raise bad(item, "a rule's expr must be a list of statements (one-key objects, or nft's text where it has no JSON)")
+            comment = body.get("comment")
+            chain.append(NftRule(_int(body.get("handle")), tuple(expr), comment if isinstance(comment, str) else None))
+    return [NftTable(family, name, tuple(
+        NftChain(chain, _int(c.get("handle")), _str(c.get("type")), _str(c.get("hook")), _int(c.get("prio")), _str(c.get("policy")),
+                 tuple(rules[(family, name, chain)]))
+        for chain, c in chains.items()), tuple(sets)) for (family, name), (chains, sets) in tables.items()]

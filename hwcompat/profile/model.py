@@ -318,10 +318,11 @@ def _check_addresses(net: Mapping[str, object]) -> None:
         for name, spec in entries(kind).items():
             for end in ("from", "to"):
                 check(("network", kind, name, end), spec[end], address, "address")
-    for prio, spec in entries("rules").items():
-        for end in ("from", "to"):
-            if end in spec:
-                check(("network", "rules", prio, end), spec[end], network, "network")
+    for kind in ("rules", "nat"):
+        for name, spec in entries(kind).items():
+            for end in ("from", "to"):
+                if isinstance(spec, dict) and end in spec:
+                    check(("network", kind, name, end), spec[end], network, "network")
     for name, spec in entries("interfaces").items():
         for i, addr in enumerate(spec.get("addresses", [])):
             check(("network", "interfaces", name, "addresses", i), addr, ipaddress.IPv4Interface, "address/prefix")
@@ -379,7 +380,8 @@ def _network(net: Mapping[str, object], origins: Origins) -> tuple[NetExpectatio
                 name = str(spec.get("name", key))
                 out.append(NetExpectation(kind, name, tuple((k, v) for k, v in spec.items() if k != "name"), origin, label=key))
             elif isinstance(spec, dict) and kind in ("rp_filter", "nat"):
-                out.append(NetExpectation(kind, str(spec["interface"]), (("want", spec["want"]),), origin, label=key))
+                out.append(NetExpectation(kind, str(spec["interface"]), tuple((k, v) for k, v in spec.items() if k != "interface"), origin,
+                                          label=key))
             elif isinstance(spec, dict):
                 out.append(NetExpectation(kind, key, tuple(spec.items()), origin))
             else:
