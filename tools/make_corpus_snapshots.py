@@ -45,7 +45,7 @@ def write(out: Path, files: dict[str, str], commands: list[tuple[list[str], str 
 def _modules(names: list[str]) -> dict[str, ModuleType]:
     found = {}
     for path in sorted((TOOLS / "corpus_snapshots").glob("*.py")):
-        if names and path.stem not in names:
+        if names and path.stem not in {n.replace("-", "_") for n in names}:
             continue
         spec = importlib.util.spec_from_file_location(f"corpus_snapshots.{path.stem}", path)
         assert spec and spec.loader
