@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from hwcompat import acceptance
+from hwcompat.checks import network
 from hwcompat.errors import CannotCheck, ProfileError, SnapshotError
 from hwcompat.facts.cache import FactCache
 from hwcompat.plan import BY_NAME, ItemKind
@@ -127,12 +128,7 @@ def parse_params(given: list[str]) -> dict[str, str]:
 
 def route_queries(profile: Profile) -> tuple[Query, ...]:
     """The packets the profile's ``network.paths`` ask about."""
-    out = []
-    for e in profile.network:
-        if e.kind == "paths":
-            iif = e.get("iif")
-            out.append(Query(str(e.get("from")), str(e.get("to")), str(iif) if iif else None))
-    return tuple(out)
+    return tuple(network.query(e) for e in profile.network if e.kind == "paths")
 
 
 def state(config: pytest.Config) -> RunState:

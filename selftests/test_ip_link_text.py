@@ -26,10 +26,11 @@ CORPUS = DATA / "corpus"
 # what the old text cannot say (measured; the module docstring explains each)
 NO_SLAVE_KIND_LINE = {"port6": {"slave_kind": None}}  # iproute2 < 3.14
 NO_NETNSID = {"vethx": {"parent": "eth0p"}}  # iproute2 < 4.0 resolves the other namespace's index locally
+NO_GROUP = {"*": {"group": None}}  # iproute2 3.10 prints no device group
 
 
 @pytest.mark.parametrize(("version", "differences"), [
-    ("3.10", NO_SLAVE_KIND_LINE | NO_NETNSID),
+    ("3.10", NO_SLAVE_KIND_LINE | NO_NETNSID | NO_GROUP),
     ("3.16", NO_NETNSID),
     ("4.9", {}),
     ("4.13-s-s", {}),
@@ -37,7 +38,7 @@ NO_NETNSID = {"vethx": {"parent": "eth0p"}}  # iproute2 < 4.0 resolves the other
 def test_old_link_text_gives_the_json_records_of_the_same_namespace(version: str, differences: dict[str, dict[str, object]]) -> None:
     text = (DATA / "parsers" / f"ip_link_text--netns-iproute2-{version}.txt").read_text()
     oracle = ip_json.parse_links((OLD / "netns--ip-d-j-link-show--6.1.json").read_text())
-    expected = [dataclasses.replace(link, **differences.get(link.ifname, {})) for link in oracle]
+    expected = [dataclasses.replace(link, **differences.get("*", {}), **differences.get(link.ifname, {})) for link in oracle]
     assert parse_links(text) == expected
     assert {link.kind for link in expected} >= {"veth", "bridge", "tun", "macvlan", "vxlan", "ifb", "macvtap"}
 
@@ -132,7 +133,7 @@ VLAN_WITH_QOS_MAPS = """\
 def test_lines_indented_deeper_belong_to_the_kind_line() -> None:
     # iplink_vlan.c vlan_print_map: "\n      %s { " -- the bridge_slave line still follows
     assert parse_links(VLAN_WITH_QOS_MAPS) == [
-        IpLink("eth0.7", "vlan", "bridge", "br7", "eth0", 7, ("BROADCAST", "MULTICAST", "UP", "LOWER_UP"), "UP")]
+        IpLink("eth0.7", "vlan", "bridge", "br7", "eth0", 7, ("BROADCAST", "MULTICAST", "UP", "LOWER_UP"), "UP", "default")]
 
 
 @pytest.mark.parametrize(("header", "link_line", "parent"), [
@@ -186,7 +187,7 @@ def test_bad_input_names_its_line(parse, text: str, line_no: int, reason: str) -
 NAMES = st.from_regex(r"[a-z][a-z0-9_.-]{0,9}", fullmatch=True)
 FLAGS = st.lists(st.sampled_from(["BROADCAST", "MULTICAST", "POINTOPOINT", "NOARP", "SLAVE", "MASTER", "UP", "LOWER_UP", "M-DOWN"]),
                  unique=True, min_size=1)
-KINDS = st.sampled_from([None, "vlan", "bridge", "bond", "veth", "tun", "vxlan", "gre", "dummy", "team", "openvswitch", "macvlan"])
+KINDS = st.sampled_from([None, "vlan", "bridge", "bond", "veth", "tun", "vxlan", "gre", "dummy", "team", "openvswitch", "macvlan", "vrf"])
 
 
 @st.composite
@@ -195,7 +196,8 @@ def links(draw: st.DrawFn) -> IpLink:
     parent = draw(st.one_of(st.none(), NAMES)) if kind in ("vlan", "veth", "macvlan", None) else None
     return IpLink(draw(NAMES), kind, draw(st.sampled_from([None, "bridge", "bond", "openvswitch"])), draw(st.one_of(st.none(), NAMES)),
                   parent, draw(st.integers(0, 4094)) if kind == "vlan" else None, tuple(draw(FLAGS)),
-                  draw(st.sampled_from(["UP", "DOWN", "UNKNOWN", "LOWERLAYERDOWN", "DORMANT"])))
+                  draw(st.sampled_from(["UP", "DOWN", "UNKNOWN", "LOWERLAYERDOWN", "DORMANT"])), draw(st.sampled_from(["default", "7"])),
+                  draw(st.integers(1, 2**31)) if kind == "vrf" else None)
 
 
 def render(index: int, link: IpLink, stats: bool) -> str:
@@ -203,10 +205,12 @@ def render(index: int, link: IpLink, stats: bool) -> str:
     at = f"@{link.parent}" if link.parent else ""
     master = f"master {link.master} " if link.master else ""
     out = [f"{index}: {link.ifname}{at}: <{','.join(link.flags)}> mtu 1500 qdisc noqueue {master}state {link.operstate} "
-           "mode DEFAULT group default qlen 1000",
+           f"mode DEFAULT group {link.group} qlen 1000",
            "    link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff promiscuity 0 "]
     if link.kind == "vlan":
         out.append(f"    vlan protocol 802.1Q id {link.vlan_id} <REORDER_HDR> ")
+    elif link.kind == "vrf":
+        out.append(f"    vrf table {link.vrf_table} addrgenmode eui64 ")  # iplink_vrf.c vrf_print_opt
     elif link.kind:
         out.append(f"    {link.kind} addrgenmode eui64 numtxqueues 1 ")
     if link.slave_kind:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hwcompat.errors import ParseError
-from hwcompat.parsers import PARSERS, modules_list, proc_cpuinfo, proc_meminfo, proc_modules, sysfs_pci
+from hwcompat.parsers import PARSERS, ip_json, ip_text, modules_list, proc_cpuinfo, proc_meminfo, proc_modules, sysfs_pci
 from hwcompat.sources.base import UdevDevice
 from selftests.pairs import expected_path, inputs, parser_of, run
 
@@ -96,3 +96,45 @@ def test_iproute2_parsers_refuse_what_is_not_ipv4(parse, text: str) -> None:
     # an IPv6 rule, or an address that is neither, is odd input
     with pytest.raises(ParseError, match="IPv4"):
         parse(text)
+
+
+@pytest.mark.parametrize("parse", [ip_json.parse_route_get, ip_text.parse_route_get], ids=["ip_route_get", "ip_route_get_text"])
+@given(text=st.text())
+def test_route_get_parsers_are_total_on_any_text(parse, text: str) -> None:
+    try:
+        parse(text)
+    except ParseError:
+        pass
+
+
+#: words ip rule and ip route print, for totality on text that looks like theirs
+_IP_WORDS = ["from", "to", "all", "not", "lookup", "table", "main", "fwmark", "0x1/0xff", "iif", "oif", "eth0", "[detached]", "goto", "nop",
+             "uidrange", "0-10", "ipproto", "tcp", "sport", "dport", "1-2", "0x4/0xff", "suppress_prefixlength", "suppress_ifgroup", "tos",
+             "dscp", "realms", "1/2", "unreachable", "blackhole", "default", "via", "dev", "10.0.0.1", "10.0.0.0/8", "metric", "100",
+             "proto", "kernel", "scope", "link", "src", "linkdown", "nexthop", "weight", "cache", "pref", "medium", "fe80::/64", "local",
+             "broadcast", "encap", "mpls", "mtu", "lock", "features", "ecn", "expires", "error", "-101", "[l3mdev-table]", "nhid"]
+
+
+@pytest.mark.parametrize("parse", [ip_text.parse_rules, ip_text.parse_routes, ip_text.parse_route_get], ids=lambda f: f.__name__)
+@given(lines=st.lists(st.tuples(st.sampled_from(["", "0:\t", "32766:\t", "\t", "    "]), st.lists(st.sampled_from(_IP_WORDS), max_size=12))))
+def test_iproute2_text_parsers_are_total_on_their_own_words(parse, lines: list[tuple[str, list[str]]]) -> None:
+    try:
+        parse("".join(head + " ".join(words) + "\n" for head, words in lines))
+    except ParseError:
+        pass
+
+
+_JSON_KEYS = ["priority", "src", "srclen", "dst", "dstlen", "fwmark", "fwmask", "sport", "sport_mask", "sport_start", "sport_end", "goto", "not",
+              "uid_start", "uid_end", "table", "dscp", "dscp_mask", "tun_id", "flow_to", "flow_from", "suppress_prefixlen", "nexthops", "via",
+              "gateway", "dev", "metric", "type", "tos", "nhid", "flags", "ifname", "addr_info", "linkinfo"]
+_JSON_VALUES = st.one_of(st.none(), st.integers(-5, 70000), st.text(max_size=6), st.sampled_from(["0x1", "all", "default", "10.0.0.0", "fe80::1", "0"]),
+                         st.lists(st.integers(), max_size=2), st.dictionaries(st.sampled_from(["dev", "gateway", "host", "family"]), st.text(max_size=4)))
+
+
+@pytest.mark.parametrize("parse", [ip_json.parse_rules, ip_json.parse_routes, ip_json.parse_links, ip_json.parse_addrs], ids=lambda f: f.__name__)
+@given(objects=st.lists(st.dictionaries(st.sampled_from(_JSON_KEYS), _JSON_VALUES, max_size=8), max_size=4))
+def test_iproute2_json_parsers_are_total_on_any_objects(parse, objects: list[dict[str, object]]) -> None:
+    try:
+        parse(json.dumps(objects))
+    except ParseError:
+        pass

@@ -11,9 +11,10 @@ import ipaddress
 from hwcompat.facts import known
 from hwcompat.facts.network import NetworkFacts, RouteLookups
 from hwcompat.matchers import from_data, show
+from hwcompat.parsers.ip_json import RouteRule
 from hwcompat.profile.model import NetExpectation
-from hwcompat.results import CheckResult, failed, passed
-from hwcompat.routing import Answer, Query, route_packet
+from hwcompat.results import CheckResult, cannot_check, failed, passed
+from hwcompat.routing import PROTOCOLS, Answer, Query, route_packet
 
 BUILTIN_TABLES = {"main": "254", "local": "255", "default": "253", "unspec": "0"}
 RP_MODES = {0: "off", 1: "strict", 2: "loose"}
@@ -96,28 +97,49 @@ def rp_filter(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
     return _result(problems, how, f"/proc/sys/net/ipv4/conf/{{all,{exp.name}}}/rp_filter")
 
 
+def _mark(text: str) -> tuple[int, int]:
+    value, _, mask = text.partition("/")
+    return int(value, 0), int(mask, 0) if mask else 0xFFFFFFFF
+
+
+def _rule_text(r: RouteRule) -> str:
+    """The rule as ip rule writes it: ``32765: not from all fwmark 0xca6c lookup 51820``."""
+    words = ["not" if r.not_ else "", f"from {r.src or 'all'}" + (f"/{r.srclen}" if r.srclen is not None else ""),
+             f"to {r.dst}" + (f"/{r.dstlen}" if r.dstlen is not None else "") if r.dst else ""]
+    words += [f"{name} {value}" for name, value in (("tos", r.tos), ("dscp", r.dscp), ("fwmark", r.fwmark), ("iif", r.iif), ("oif", r.oif),
+                                                    ("uidrange", r.uidrange), ("ipproto", r.ipproto), ("sport", r.sport), ("dport", r.dport))
+              if value is not None]
+    words += ["lookup [l3mdev-table]" if r.l3mdev else "", f"lookup {r.table}" if r.table else ""]
+    words += [f"suppress_prefixlength {r.suppress_prefixlen}" if r.suppress_prefixlen is not None else "",
+              f"suppress_ifgroup {r.suppress_ifgroup}" if r.suppress_ifgroup is not None else "",
+              f"goto {r.goto}" if r.action == "goto" else (r.action or ""), *r.unknown]
+    return f"{r.priority}: " + " ".join(w for w in words if w)
+
+
 def rule(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
     """A policy rule at its priority, with its selectors compared as networks and its table."""
     rules = known(net.rules)
     found = [r for r in rules if r.priority == int(exp.name)]
     if not found:
         near = ", ".join(str(r.priority) for r in rules)
-        return failed(f"missing: no rule at priority {exp.name} (priorities: {near})", source="ip rule")
+        return failed(f"missing: no rule at priority {exp.name} (priorities: {near})", source=net.rules_from)
     r = found[0]
     problems = []
     for name, text, plen in (("from", r.src, r.srclen), ("to", r.dst, r.dstlen)):
         want = exp.get(name)
         if want is not None and _network(str(want)) != _network(text, plen):
             problems.append(f"{name} expected {_network(str(want))}, found {_network(text, plen) or 'all'}")
-    for name, have in (("iif", r.iif), ("oif", r.oif), ("fwmark", r.fwmark), ("action", r.action)):
+    for name, have in (("iif", r.iif), ("oif", r.oif), ("action", r.action)):
         want = exp.get(name)
         if want is not None and str(want) != str(have):
             problems.append(f"{name} expected {want}, found {show(have)}")
+    want = exp.get("fwmark")
+    if want is not None and (r.fwmark is None or _mark(str(want)) != _mark(r.fwmark)):
+        problems.append(f"fwmark expected {want}, found {show(r.fwmark)}")
     table = exp.get("table")
     if table is not None and (r.table is None or _table(net, table) != _table(net, r.table)):
         problems.append(f"table expected {table}, found {show(r.table)}")
-    written = f"from {r.src or 'all'}{'/' + str(r.srclen) if r.srclen is not None else ''}"
-    return _result(problems, f"{r.priority}: {written} ... lookup {r.table or r.action}", "ip rule")
+    return _result(problems, _rule_text(r), net.rules_from)
 
 
 def route(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
@@ -128,7 +150,7 @@ def route(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
     found = [r for r in in_table if _network(r.dst) == want_net]
     if not found:
         listing = "; ".join(f"{r.type + ' ' if r.type != 'unicast' else ''}{r.dst} {('dev ' + r.dev) if r.dev else ''}".strip() for r in in_table)
-        return failed(f"missing: no route to {dst} in table {table} (table {table}: {listing or 'empty'})", source="ip route show table all")
+        return failed(f"missing: no route to {dst} in table {table} (table {table}: {listing or 'empty'})", source=net.routes_from)
     problems = []
     for r in found[:1]:
         for name, have in (("dev", r.dev), ("via", r.gateway), ("type", r.type)):
@@ -136,7 +158,7 @@ def route(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
             if want is not None and str(want) != str(have):
                 problems.append(f"{name} expected {want}, found {show(have)}")
     r = found[0]
-    return _result(problems, f"table {table}: {r.dst} dev {r.dev}" + (f" via {r.gateway}" if r.gateway else ""), "ip route show table all")
+    return _result(problems, f"table {table}: {r.dst} dev {r.dev}" + (f" via {r.gateway}" if r.gateway else ""), net.routes_from)
 
 
 def openvpn(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
@@ -185,45 +207,57 @@ def openvpn(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
     return _result(problems, ok, conf.path)
 
 
-def _query(exp: NetExpectation) -> Query:
-    iif = exp.get("iif")
-    return Query(str(exp.get("from")), str(exp.get("to")), str(iif) if iif else None)
+def _number(exp: NetExpectation, key: str) -> int | None:
+    value = exp.get(key)
+    return None if value is None else int(str(value), 0)
 
 
-def _evaluate(net: NetworkFacts, q: Query, removed: frozenset[str] = frozenset()) -> Answer:
-    """The evaluator's answer over the recorded rules and routes. Raises CannotCheck."""
-    return route_packet(known(net.rules), known(net.routes), q, bool(known(net.forwarding)), known(net.rp_filter), removed)
+def query(exp: NetExpectation) -> Query:
+    """The packet a ``paths`` or ``no_leak`` entry asks about (what it leaves out: see :class:`~hwcompat.routing.Query`)."""
+    iif, proto = exp.get("iif"), exp.get("proto")
+    number = None if proto is None else int(str(proto)) if str(proto).isdigit() else PROTOCOLS[str(proto).lower()]
+    return Query(str(exp.get("from")), str(exp.get("to")), str(iif) if iif else None, _number(exp, "mark") or 0,
+                 _number(exp, "tos") or 0, number, _number(exp, "sport"), _number(exp, "dport"), _number(exp, "uid"))
 
 
 def path(exp: NetExpectation, net: NetworkFacts, lookups: RouteLookups) -> CheckResult:
-    """Traffic from a source (arriving on an interface) to a destination leaves through the expected interface."""
-    q = _query(exp)
+    """Traffic from a source (arriving on an interface) to a destination leaves through the expected interface.
+
+    Live, the kernel answers (``ip route get``), unless the evaluator finds that the answer depends
+    on what the path leaves open (a rule on ports the path does not state, a multipath route):
+    the kernel would answer for one arbitrary packet, so that is "cannot check" either way.
+    """
+    q = query(exp)
+    what = q.describe()
+    offline = route_packet(net.fib(), q)
     kernel = lookups.answers.get(q)
     if kernel is not None and not isinstance(kernel, Answer) and kernel.broken:
         known(kernel)  # the kernel answered, but not in words hwcompat can read
+    how = "evaluating the recorded rules and routes"
+    if offline.unknown and (offline.open or not isinstance(kernel, Answer)):
+        return cannot_check(f"{what}: {offline.describe()}", str(exp.get("leaves")), origin="")
+    answer = offline
     if isinstance(kernel, Answer):
-        answer = kernel
-        how = "the kernel (ip route get)"
-    else:
-        answer = _evaluate(net, q)
-        how = "evaluating the recorded rules and routes"
+        answer, how = kernel, "the kernel (ip route get)"
     leaves = str(exp.get("leaves"))
-    what = f"from {q.src}" + (f" arriving on {q.iif}" if q.iif else "") + f" to {q.dst}"
     if answer.dev == leaves and not answer.error and not answer.local:
         return passed(f"{what} leaves through {leaves}, says {how}", leaves, answer.describe(), how)
     return failed(f"{what} should leave through {leaves}, but {answer.describe()} (asked {how})", leaves, answer.describe(), how)
 
 
 def no_leak(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
-    """With the tunnel device gone, the traffic is dropped instead of leaving through another uplink."""
-    q = _query(exp)
+    """With the tunnel device gone, the traffic is dropped (or stays on this host) instead of leaving through another uplink."""
+    q = query(exp)
     tunnel = str(exp.get("tunnel"))
-    down = _evaluate(net, q, frozenset({tunnel}))
-    what = f"from {q.src} to {q.dst}"
+    fib = net.fib()
+    down = route_packet(fib, q, frozenset({tunnel}))
+    what = q.describe()
     how = "evaluated offline over the recorded rules and routes with the tunnel removed"
-    if down.error or down.dev == tunnel:
+    if down.unknown:
+        return cannot_check(f"{what} with {tunnel} gone: {down.describe()}", "dropped")
+    if down.error or down.local:
         return passed(f"with {tunnel} gone, traffic {what} is {down.describe()}: no leak", "dropped", down.describe(), how)
-    up = _evaluate(net, q)
+    up = route_packet(fib, q)
     table = up.table if up.dev == tunnel and up.table else None
     fix = (f"add `ip route add unreachable default metric 4278198272 table {table}` (kept when the tunnel route goes)" if table
            else f"add a rule that drops it, e.g. `ip rule add from {q.src} unreachable` just after the tunnel's rule")

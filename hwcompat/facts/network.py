@@ -1,29 +1,37 @@
 """Network facts: interfaces, addresses, policy rules, routes, forwarding, rp_filter, OpenVPN.
 
-Also routing-table names, and OpenVPN configs with the metadata of their credential files
-(NAT is :mod:`hwcompat.facts.nat`).
+Also the other ``conf/*/`` sysctls the routing evaluator needs, routing-table names, and OpenVPN
+configs with the metadata of their credential files (NAT is :mod:`hwcompat.facts.nat`).
+
+Rules and routes are read from ``ip -j rule show`` / ``ip -j route show table all``. Where that
+is not JSON they are read as text, and ``rules_from``/``routes_from`` say which form was read:
+iproute2 4.14-4.16 (Ubuntu 18.04's 4.15) accept ``-j`` and print text with exit 0 (JSON for
+rules and routes came in 4.17, commits 663c3cb2 and 0dd4ccc5); older ones refuse ``-j`` and the
+text command is run; 4.17-4.20 print invalid JSON for non-unicast routes (iproute2 issue #37)
+and the text command is run. ``ip route get`` answers are read the same way.
 
 Credential files (``auth-user-pass``) are only ever stat'ed, live and in snapshots.
 """
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from hwcompat.errors import CannotCheck, ParseError
-from hwcompat.facts import Unknown, broken_input, parsed, read, run_command, then
-from hwcompat.parsers import ip_json, ip_text, openvpn_conf, rt_tables
+from hwcompat.facts import Unknown, broken_input, known, parsed, read, run_command, then
+from hwcompat.parsers import ip_json, ip_link_text, ip_text, openvpn_conf, rt_tables
 from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule
 from hwcompat.parsers.openvpn_conf import OvpnDirective
-from hwcompat.routing import Answer, Query
+from hwcompat.routing import Answer, Fib, Query
 from hwcompat.sources.base import FactSource, FileStat
 
 T = TypeVar("T")
 OPENVPN_DIRS = ("/etc/openvpn", "/etc/openvpn/client")
+#: conf/IFACE/ sysctls besides rp_filter that decide where a packet goes (net/ipv4/devinet.c)
+CONF_KEYS = ("forwarding", "src_valid_mark", "accept_local", "route_localnet", "ignore_routes_with_linkdown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +62,21 @@ class NetworkFacts:
     rt_tables: dict[str, int]
     openvpn: dict[str, OpenVpnConfig] | Unknown
     origin: str
+    conf: dict[str, dict[str, int]] | Unknown = field(default_factory=dict)
+    rules_from: str = "ip -j rule show"
+    routes_from: str = "ip -j route show table all"
 
     def table_id(self, name: str) -> str:
         """A table as the kernel lists it when it has no name (``hma`` -> ``3`` via rt_tables)."""
         return str(self.rt_tables.get(name, name))
+
+    def fib(self) -> Fib:
+        """What the routing evaluator reads. Raises CannotCheck when rules, routes, forwarding or rp_filter are unknown."""
+        links = None if isinstance(self.links, Unknown) else self.links
+        addrs = None if isinstance(self.addrs, Unknown) else self.addrs
+        conf = {} if isinstance(self.conf, Unknown) else self.conf
+        return Fib(known(self.rules), known(self.routes), bool(known(self.forwarding)), known(self.rp_filter), conf, links, addrs,
+                   self.rt_tables)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +86,32 @@ class RouteLookups:
     answers: dict[Query, Answer | Unknown]
 
 
+#: what iproute2 before 4.14 says to -j, on stderr, exiting 255 (ip/ip.c; the same text from 3.10 to 4.13)
+NO_JSON = 'Option "-j" is unknown'
+
+
 def _ip(source: FactSource, json_argv: list[str], parse_json: Callable[[str], list[T]], text_argv: list[str],
-        parse_text: Callable[[str], list[T]]) -> tuple[T, ...] | Unknown:
-    text = run_command(source, json_argv)
-    if isinstance(text, str):
-        return then(parsed(parse_json, text, " ".join(json_argv)), tuple)
-    if "-j" not in text.reason and "unknown" not in text.reason.lower():
-        return text
-    # iproute2 older than 4.17 has no -j for rules and routes ('Option "-j" is unknown'): read the text form
-    return then(parsed(parse_text, run_command(source, text_argv), " ".join(text_argv)), tuple)
+        parse_text: Callable[[str], list[T]]) -> tuple[tuple[T, ...] | Unknown, str]:
+    """Links, addresses, rules or routes, and how they were read (the JSON command, its text, or the text command)."""
+    cmd, text_cmd = " ".join(json_argv), " ".join(text_argv)
+    out = run_command(source, json_argv)
+    if isinstance(out, str) and out.strip() and out.lstrip()[0] not in "[{":
+        # iproute2 4.14-4.16 accept -j for rules and routes and print text (exit 0)
+        how = f"{cmd} (printed text: iproute2 4.14-4.16 have no JSON for this)"
+        return then(parsed(parse_text, out, how), tuple), how
+    if isinstance(out, str):
+        try:
+            return tuple(parse_json(out)), f"{cmd} (JSON)"
+        except ip_json.BareRouteType as err:
+            reason = err.reason  # 4.17-4.20: invalid JSON for non-unicast routes; the text form is fine
+        except ParseError as err:
+            return Unknown(broken_input(err, cmd), broken=True), cmd
+    elif NO_JSON not in out.reason:
+        return out, cmd  # not recorded, needs root...: the JSON command's own reason, not the text one's
+    else:
+        reason = "no -j: iproute2 older than 4.14"
+    how = f"{text_cmd} (text; {cmd}: {reason})"
+    return then(parsed(parse_text, run_command(source, text_argv), text_cmd), tuple), how
 
 
 def _openvpn(source: FactSource) -> dict[str, OpenVpnConfig] | Unknown:
@@ -120,12 +156,13 @@ def _sysctl(source: FactSource, path: str) -> int | Unknown:
 
 def collect(source: FactSource) -> NetworkFacts:
     """Read the network state through iproute2, procfs, the NAT tools and /etc."""
-    links = then(parsed(ip_json.parse_links, run_command(source, ["ip", "-d", "-j", "link", "show"]), "ip -d -j link show"),
-                 lambda found: {link.ifname: link for link in found})
-    addrs = then(parsed(ip_json.parse_addrs, run_command(source, ["ip", "-j", "addr", "show"]), "ip -j addr show"), tuple)
-    rules = _ip(source, ["ip", "-j", "rule", "show"], ip_json.parse_rules, ["ip", "rule", "show"], ip_text.parse_rules)
-    routes = _ip(source, ["ip", "-j", "route", "show", "table", "all"], ip_json.parse_routes,
-                 ["ip", "route", "show", "table", "all"], ip_text.parse_routes)
+    # the text forms keep -d: without it iproute2 prints no kinds, and ip_link_text refuses such a listing
+    found_links, _ = _ip(source, ["ip", "-d", "-j", "link", "show"], ip_json.parse_links, ["ip", "-d", "link", "show"], ip_link_text.parse_links)
+    links = then(found_links, lambda found: {link.ifname: link for link in found})
+    addrs, _ = _ip(source, ["ip", "-j", "addr", "show"], ip_json.parse_addrs, ["ip", "addr", "show"], ip_link_text.parse_addrs)
+    rules, rules_from = _ip(source, ["ip", "-j", "rule", "show"], ip_json.parse_rules, ["ip", "rule", "show"], ip_text.parse_rules)
+    routes, routes_from = _ip(source, ["ip", "-j", "route", "show", "table", "all"], ip_json.parse_routes,
+                              ["ip", "route", "show", "table", "all"], ip_text.parse_routes)
     if not isinstance(routes, Unknown):
         # rules are IPv4 (ip rule lists inet by default); an IPv6 default route must never route IPv4
         routes = tuple(r for r in routes if r.family == "inet")
@@ -135,24 +172,29 @@ def collect(source: FactSource) -> NetworkFacts:
         rules = Unknown("the rule listing looks broken: it holds no rule at all (the kernel keeps its local, main and default rules)")
     forwarding = _sysctl(source, "/proc/sys/net/ipv4/ip_forward")
     rp: dict[str, int] | Unknown
+    conf: dict[str, dict[str, int]] | Unknown
     try:
         names = source.list_dir("/proc/sys/net/ipv4/conf")
     except CannotCheck as err:
-        rp = Unknown(err.reason)
+        rp = conf = Unknown(err.reason)
     else:
-        rp = {}
+        rp, conf = {}, {}
         for name in names or []:
             value = _sysctl(source, f"/proc/sys/net/ipv4/conf/{name}/rp_filter")
             if isinstance(value, Unknown):
                 rp = value
                 break
             rp[name] = value
+            # the others are read where recorded; one that is missing is unknown to the evaluator, which says so when it matters
+            found = {key: _sysctl(source, f"/proc/sys/net/ipv4/conf/{name}/{key}") for key in CONF_KEYS}
+            conf[name] = {key: v for key, v in found.items() if not isinstance(v, Unknown)}
     tables: dict[str, int] = {}
     for path in ["/etc/iproute2/rt_tables"] + [f"/etc/iproute2/rt_tables.d/{n}" for n in _listing(source, "/etc/iproute2/rt_tables.d")]:
         listed = parsed(rt_tables.parse, read(source, path), source.where(path))
         if not isinstance(listed, Unknown):
             tables.update({t.name: t.id for t in listed})
-    return NetworkFacts(links, addrs, rules, routes, forwarding, rp, tables, _openvpn(source), "ip, /proc/sys/net")
+    return NetworkFacts(links, addrs, rules, routes, forwarding, rp, tables, _openvpn(source), f"{rules_from}; {routes_from}; /proc/sys/net",
+                        conf, rules_from, routes_from)
 
 
 def _listing(source: FactSource, path: str) -> list[str]:
@@ -162,30 +204,50 @@ def _listing(source: FactSource, path: str) -> list[str]:
         return []
 
 
+def get_argv(q: Query, json: bool = True) -> list[str]:
+    """``ip [-j] route get DST from SRC [iif IF] [mark M] [tos T] [ipproto P] [sport S] [dport D] [uid U]`` for one query."""
+    argv = ["ip", "-j", "route", "get", q.dst, "from", q.src] if json else ["ip", "route", "get", q.dst, "from", q.src]
+    argv += ["iif", q.iif] if q.iif else []
+    argv += ["mark", f"{q.mark:#x}"] if q.mark else []
+    argv += ["tos", f"{q.tos:#x}"] if q.tos else []
+    argv += ["ipproto", str(q.proto)] if q.proto is not None else []
+    argv += ["sport", str(q.sport)] if q.sport is not None else []
+    argv += ["dport", str(q.dport)] if q.dport is not None else []
+    argv += ["uid", str(q.uid)] if q.uid is not None and not q.iif else []
+    return argv
+
+
+def _ask(source: FactSource, argv: list[str]) -> Answer | Unknown:
+    """One ``ip route get``: the kernel's answer, its error, or Unknown."""
+    try:
+        out = source.run(argv)
+    except CannotCheck as err:
+        return Unknown(err.reason)
+    if out.exit == 127:
+        return Unknown("ip is not installed")
+    if out.exit != 0:
+        message = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.exit}"
+        return Answer(error=message.removeprefix("RTNETLINK answers: ").strip(), route="kernel: " + " ".join(argv))
+    text = out.stdout or ""
+    try:
+        # iproute2 4.14-4.16 print text for -j (and older ones are asked without it)
+        route = ip_json.parse_route_get(text) if text.lstrip()[:1] in ("[", "{") else ip_text.parse_route_get(text)
+    except ParseError as err:
+        return Unknown(broken_input(err, " ".join(argv)), broken=True)
+    return Answer(dev=route.dev, gateway=route.gateway, table=route.table, local=route.type in ("local", "broadcast"),
+                  route="kernel: " + " ".join(argv))
+
+
 def route_get(source: FactSource, queries: tuple[Query, ...]) -> RouteLookups:
-    """Ask the kernel (``ip -j route get``, read-only) for each query; Unknown where it cannot be asked."""
+    """Ask the kernel (``ip -j route get``, read-only) for each query; Unknown where it cannot be asked.
+
+    Where ``-j`` is refused (iproute2 older than 4.14) or prints invalid JSON (4.17-4.20 for a
+    local answer, iproute2 issue #37), the text form ``ip route get`` is asked instead.
+    """
     answers: dict[Query, Answer | Unknown] = {}
     for q in queries:
-        argv = ["ip", "-j", "route", "get", q.dst, "from", q.src] + (["iif", q.iif] if q.iif else [])
-        try:
-            out = source.run(argv)
-        except CannotCheck as err:
-            answers[q] = Unknown(err.reason)
-            continue
-        if out.exit == 127:
-            answers[q] = Unknown("ip is not installed")
-        elif out.exit != 0:
-            message = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.exit}"
-            answers[q] = Answer(error=message.removeprefix("RTNETLINK answers: ").strip())
-        else:
-            try:
-                data = json.loads(out.stdout or "[]")
-                first = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
-            except json.JSONDecodeError as err:
-                answers[q] = Unknown(broken_input(ParseError("ip_route_get", err.lineno, (out.stdout or "")[:200], "not JSON"), " ".join(argv)),
-                                     broken=True)
-                continue
-            kind = first.get("type", "unicast")
-            answers[q] = Answer(dev=first.get("dev"), gateway=first.get("gateway"), table=str(first.get("table", "main")),
-                                local=kind in ("local", "broadcast"), route="kernel: " + " ".join(argv))
+        answer = _ask(source, get_argv(q))
+        refused = isinstance(answer, Answer) and answer.error and NO_JSON in answer.error
+        bare = isinstance(answer, Unknown) and answer.broken and "without its key" in answer.reason
+        answers[q] = _ask(source, get_argv(q, json=False)) if refused or bare else answer
     return RouteLookups(answers)

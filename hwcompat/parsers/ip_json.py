@@ -2,38 +2,60 @@
 
 Commands and record schemas::
 
-    ip -d -j link show          -> IpLink(ifname, kind, slave_kind, master, parent, vlan_id, flags, operstate)
+    ip -d -j link show          -> IpLink(ifname, kind, slave_kind, master, parent, vlan_id, flags, operstate, group, vrf_table)
     ip -j addr show             -> IpAddr(ifname, family, local, prefixlen, peer)
-    ip -j rule show             -> RouteRule(priority, src, srclen, dst, dstlen, iif, oif, fwmark, table, action, not_)
-    ip -j route show table all  -> Route(table, dst, type, dev, gateway, metric, protocol, scope, prefsrc, flags, family)
+    ip -j rule show             -> RouteRule(priority, selectors..., table, action, ...)
+    ip -j route show table all  -> Route(table, dst, type, dev, gateway, metric, ..., tos, nexthops, unknown)
 
 Samples (iproute2 6.1)::
 
-    [{"ifname":"eth0.6","link":"eth0","flags":["BROADCAST","UP"],"operstate":"UP",
+    [{"ifname":"eth0.6","link":"eth0","flags":["BROADCAST","UP"],"operstate":"UP","group":"default",
       "linkinfo":{"info_kind":"vlan","info_data":{"protocol":"802.1Q","id":6}}}]
     [{"ifname":"tun-hma","addr_info":[{"family":"inet","local":"10.8.0.6","address":"10.8.0.5","prefixlen":32}]}]
-    [{"priority":201,"src":"192.168.6.1","srclen":24,"table":"3"},{"priority":90,"src":"all","fwmark":"0x1","action":"blackhole"}]
+    [{"priority":201,"src":"192.168.6.1","srclen":24,"table":"3"},{"priority":90,"src":"all","fwmark":"0x1","action":"blackhole"},
+     {"priority":32764,"src":"all","table":"main","suppress_prefixlen":0},{"priority":32765,"not":null,"src":"all",
+      "fwmark":"0xca6c","table":"51820"}]
     [{"dst":"default","dev":"tun-hma","table":"3","scope":"link","flags":["linkdown"]},
-     {"type":"unreachable","dst":"default","table":"7","flags":[]}]
+     {"type":"unreachable","dst":"default","table":"7","flags":[]},
+     {"dst":"default","protocol":"static","flags":[],"nexthops":[{"gateway":"10.0.0.1","dev":"eth0","weight":1,"flags":[]}]}]
+
+Rules keep every selector and action iproute2 prints (ip/iprule.c print_rule): fwmark and mask,
+iif/oif and ``[detached]``, tos, dscp, l3mdev, uidrange, ipproto, sport/dport (a port, a range
+or a value/mask), tun_id, lookup, suppress_prefixlength, suppress_ifgroup, realms, goto
+(``[unresolved]``), nop, the error actions, protocol. Values are kept in ip rule's text form
+(``fwmark 0x80000/0xff0000``, ``sport 1000-2000``, ``dport 0x4/0xff``) whichever form was read;
+a key this parser does not know is kept in ``unknown`` (``key=value``), never dropped, so the
+evaluator can refuse to decide a packet that reaches the rule. Versions differ: 4.17-5.0 wrote
+a non-table action as ``"to_tbl"``, 5.1 as ``"action"``; ``"iif_detached": null`` is the JSON
+form of ``[detached]``; with ``-N`` tables are numbers (255/254/253 for local/main/default).
 
 Routes of the main table carry no ``table`` key (recorded as "main"); ``type`` is only printed
 for non-unicast routes. ``ip route show table all`` lists IPv6 routes too (iproute2 narrows to
 IPv4 only when one table is named), and an IPv6 default route is ``"dst":"default"`` like an
-IPv4 one: every IPv6 route carries ``pref``, so ``family`` is ``inet6`` for those. Rule addresses are kept as written: the kernel keeps
-``from 192.168.6.1/24`` with its host bits and matches it as /24.
+IPv4 one: IPv6 routes carry ``pref`` (and ``error``/``expires``), so ``family`` is ``inet6``
+for those. A multipath route keeps its ``nexthops``. Rule addresses are kept as written: the
+kernel keeps ``from 192.168.6.1/24`` with its host bits and matches it as /24.
 
-Raises ParseError for text that is not a JSON array of objects, or an entry without its key
-field (ifname, priority, dst).
+Raises ParseError for text that is not a JSON array of objects, an entry without its key field
+(ifname, priority, dst), a value of the wrong type, or a rule or IPv4 route address that is not
+IPv4. iproute2 4.17-4.20 printed a non-unicast route's type without its key (``{"local","dst":
+...}``, fixed in 5.0 by commit 0736617, iproute2 issue #37): that raises :class:`BareRouteType`,
+a ParseError saying so, so the caller can read the text form instead.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from hwcompat.errors import ParseError
+
+
+class BareRouteType(ParseError):
+    """iproute2 4.17-4.20 printed a route type without its key: the JSON is invalid, the text form is not."""
 
 
 def _dict(value: object) -> dict[str, Any]:
@@ -44,10 +66,9 @@ def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-
 @dataclass(frozen=True, slots=True)
 class IpLink:
-    """One network interface."""
+    """One network interface (``group``: its device group as ip prints it; ``vrf_table``: a VRF's table)."""
 
     ifname: str
     kind: str | None
@@ -57,6 +78,8 @@ class IpLink:
     vlan_id: int | None
     flags: tuple[str, ...]
     operstate: str
+    group: str | None = None
+    vrf_table: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +95,12 @@ class IpAddr:
 
 @dataclass(frozen=True, slots=True)
 class RouteRule:
-    """One policy-routing rule."""
+    """One policy-routing rule, every selector as ``ip rule`` writes it.
+
+    ``action`` is None for a table lookup, else ``goto``, ``nop``, ``blackhole``, ``unreachable``,
+    ``prohibit``, ``nat`` or whatever other action iproute2 printed. ``unknown`` holds what no
+    field here covers (a JSON key, or the rest of a text line from the first word not understood).
+    """
 
     priority: int
     src: str | None
@@ -85,11 +113,44 @@ class RouteRule:
     table: str | None
     action: str | None
     not_: bool
+    tos: str | None = None
+    dscp: str | None = None
+    iif_detached: bool = False
+    oif_detached: bool = False
+    l3mdev: bool = False
+    uidrange: str | None = None
+    ipproto: str | None = None
+    sport: str | None = None
+    dport: str | None = None
+    tun_id: int | None = None
+    suppress_prefixlen: int | None = None
+    suppress_ifgroup: str | None = None
+    goto: int | None = None
+    unresolved: bool = False
+    realms: str | None = None
+    protocol: str | None = None
+    flowlabel: str | None = None
+    unknown: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Nexthop:
+    """One path of a multipath route."""
+
+    dev: str | None
+    gateway: str | None
+    weight: int
+    flags: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """One route of one table."""
+    """One route of one table.
+
+    ``tos``: the route's TOS selector; ``nexthops``: the paths of a multipath route; ``unknown``:
+    what this route has that changes forwarding but is not modelled (``encap``, a nexthop object
+    without a device).
+    """
 
     table: str
     dst: str
@@ -102,6 +163,13 @@ class Route:
     prefsrc: str | None
     flags: tuple[str, ...]
     family: str = "inet"
+    tos: str | None = None
+    nexthops: tuple[Nexthop, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+
+ROUTE_TYPES = ("unicast", "local", "broadcast", "anycast", "multicast", "blackhole", "unreachable", "prohibit", "throw", "nat", "xresolve")
+_BARE_TYPE = re.compile(r'\{\s*"(' + "|".join(ROUTE_TYPES) + r')"\s*,')
 
 
 def _load(name: str, text: str) -> list[dict[str, Any]]:
@@ -111,22 +179,55 @@ def _load(name: str, text: str) -> list[dict[str, Any]]:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         lines = text.splitlines() or [""]
-        raise ParseError(name, err.lineno, lines[min(err.lineno, len(lines)) - 1], f"not JSON: {err.msg}") from None
+        line = lines[min(err.lineno, len(lines)) - 1]
+        bare = _BARE_TYPE.search(text)
+        if bare:
+            raise BareRouteType(name, err.lineno, bare.group(0), "not JSON: iproute2 4.17-4.20 printed the route type without its "
+                                "key (fixed in iproute2 5.0, commit 0736617; iproute2 issue #37)") from None
+        raise ParseError(name, err.lineno, line, f"not JSON: {err.msg}") from None
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
         raise ParseError(name, 1, text[:80], "expected a JSON array of objects")
     return data
 
 
+def _bad(name: str, entry: dict[str, Any], reason: str) -> ParseError:
+    return ParseError(name, 1, json.dumps(entry)[:200], reason)
+
+
 def _need(name: str, entry: dict[str, Any], key: str, kind: type) -> Any:
     value = entry.get(key)
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-        raise ParseError(name, 1, json.dumps(entry)[:200], f"entry without a valid {key!r}")
+        raise _bad(name, entry, f"entry without a valid {key!r}")
     return value
 
 
 def _opt(entry: dict[str, Any], key: str) -> str | None:
     value = entry.get(key)
     return None if value is None else str(value)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _num(name: str, entry: dict[str, Any], key: str) -> int | None:
+    """An integer field, or None when absent; a value of another type is a ParseError."""
+    if key not in entry:
+        return None
+    value = _int(entry[key])
+    if value is None:
+        raise _bad(name, entry, f"{key!r} is not an integer")
+    return value
+
+
+def _text(name: str, entry: dict[str, Any], key: str) -> str | None:
+    """A text (or number) field as printed, or None when absent; an object or list is a ParseError."""
+    if key not in entry or entry[key] is None:
+        return None
+    value = entry[key]
+    if isinstance(value, (dict, list, bool)):
+        raise _bad(name, entry, f"{key!r} is not a text or a number")
+    return str(value)
 
 
 def parse_links(text: str) -> list[IpLink]:
@@ -136,10 +237,12 @@ def parse_links(text: str) -> list[IpLink]:
         info = _dict(e.get("linkinfo"))
         data = _dict(info.get("info_data"))
         vlan = data.get("id") if info.get("info_kind") == "vlan" else None
+        vrf = data.get("table") if info.get("info_kind") == "vrf" else None
         flags = _list(e.get("flags"))
         out.append(IpLink(
             _need("ip_link", e, "ifname", str), _opt(info, "info_kind"), _opt(info, "info_slave_kind"), _opt(e, "master"),
             _opt(e, "link"), vlan if isinstance(vlan, int) else None, tuple(str(f) for f in flags), str(e.get("operstate", "UNKNOWN")),
+            _opt(e, "group"), _int(vrf),
         ))
     return out
 
@@ -166,10 +269,6 @@ def parse_addrs(text: str) -> list[IpAddr]:
     return out
 
 
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _ipv4(name: str, entry: dict[str, Any], value: str | None) -> str | None:
     """An IPv4 address or prefix as recorded (``default``/``all`` pass); anything else is a ParseError."""
     if value in (None, "all", "default"):
@@ -178,39 +277,144 @@ def _ipv4(name: str, entry: dict[str, Any], value: str | None) -> str | None:
         ipaddress.IPv4Network(value, strict=False)
     except ValueError:
         reason = f"{value!r} is not an IPv4 address (hwcompat reads IPv4 rules and routes)"
-        raise ParseError(name, 1, json.dumps(entry)[:200], reason) from None
+        raise _bad(name, entry, reason) from None
     return value
+
+
+def _hex(name: str, entry: dict[str, Any], key: str) -> int | None:
+    """A hexadecimal field as iproute2 prints it with ``%#x`` (``0x1f``, or ``0`` for zero)."""
+    value = _text(name, entry, key)
+    if value is None:
+        return None
+    try:
+        return int(value, 16)
+    except ValueError:
+        raise _bad(name, entry, f"{key!r} is not a hexadecimal number") from None
+
+
+def _ports(name: str, e: dict[str, Any], key: str) -> str | None:
+    """sport/dport in ip rule's text form: ``80``, ``1000-2000`` or ``0x123/0xfff``."""
+    start, end = _num(name, e, f"{key}_start"), _num(name, e, f"{key}_end")
+    if start is not None and end is not None:
+        return f"{start}-{end}"
+    port = _num(name, e, key)
+    if port is None:
+        return None
+    mask = _hex(name, e, f"{key}_mask")
+    return str(port) if mask in (None, 0xFFFF) else f"{port:#x}/{mask:#x}"
+
+
+#: JSON keys of ip rule that a RouteRule field covers (ip/iprule.c print_rule, 4.17 to 6.x)
+_RULE_KEYS = {"priority", "not", "src", "srclen", "dst", "dstlen", "tos", "fwmark", "fwmask", "iif", "iif_detached", "oif",
+              "oif_detached", "l3mdev", "uid_start", "uid_end", "ipproto", "sport", "sport_mask", "sport_start", "sport_end",
+              "dport", "dport_mask", "dport_start", "dport_end", "tun_id", "table", "suppress_prefixlen", "suppress_ifgroup",
+              "flow_from", "flow_to", "nat_gateway", "masquerade", "goto", "unresolved", "nop", "action", "to_tbl", "protocol",
+              "dscp", "dscp_mask", "flowlabel", "flowlabel_mask", "deleted"}
+
+
+def _rule(e: dict[str, Any]) -> RouteRule:
+    n = "ip_rule"
+    # iproute2 prints "0" for a prefix length without an address
+    src = _ipv4(n, e, "0.0.0.0" if e.get("src") == "0" else _text(n, e, "src"))  # noqa: S104 (an address, not a bind)
+    dst = _ipv4(n, e, "0.0.0.0" if e.get("dst") == "0" else _text(n, e, "dst"))  # noqa: S104
+    mark, mask = _hex(n, e, "fwmark"), _hex(n, e, "fwmask")
+    fwmark = None
+    if mark is not None or mask is not None:
+        fwmark = f"{mark or 0:#x}" + (f"/{mask:#x}" if mask is not None and mask != 0xFFFFFFFF else "")
+    uid_start, uid_end = _num(n, e, "uid_start"), _num(n, e, "uid_end")
+    dscp = _text(n, e, "dscp")
+    dscp_mask = _hex(n, e, "dscp_mask")
+    if dscp is not None and dscp_mask is not None and dscp_mask != 0x3F:
+        dscp += f"/{dscp_mask:#x}"
+    action = _text(n, e, "action") or _text(n, e, "to_tbl")
+    goto = e.get("goto")
+    if "goto" in e:
+        action = "goto"
+    elif "nop" in e:
+        action = "nop"
+    elif "nat_gateway" in e or "masquerade" in e:
+        action = "nat"
+    if goto is not None and goto != "none" and _int(goto) is None:
+        raise _bad(n, e, "'goto' is not a rule priority")
+    realms = None
+    if "flow_to" in e:
+        realms = (f"{_text(n, e, 'flow_from')}/" if "flow_from" in e else "") + str(_text(n, e, "flow_to"))
+    flowlabel = _text(n, e, "flowlabel")
+    if flowlabel is not None and "flowlabel_mask" in e:
+        flowlabel += f"/{_text(n, e, 'flowlabel_mask')}"
+    return RouteRule(
+        _need(n, e, "priority", int), None if src in (None, "all") else src, _num(n, e, "srclen"),
+        None if dst in (None, "all") else dst, _num(n, e, "dstlen"), _text(n, e, "iif"), _text(n, e, "oif"), fwmark,
+        _text(n, e, "table"), action, "not" in e,  # iproute2 prints a negated rule as "not":null
+        tos=_text(n, e, "tos"), dscp=dscp, iif_detached="iif_detached" in e, oif_detached="oif_detached" in e,
+        l3mdev="l3mdev" in e, uidrange=f"{uid_start}-{uid_end}" if uid_start is not None and uid_end is not None else None,
+        ipproto=_text(n, e, "ipproto"), sport=_ports(n, e, "sport"), dport=_ports(n, e, "dport"), tun_id=_num(n, e, "tun_id"),
+        suppress_prefixlen=_num(n, e, "suppress_prefixlen"), suppress_ifgroup=_text(n, e, "suppress_ifgroup"),
+        goto=_int(goto), unresolved="unresolved" in e, realms=realms, protocol=_text(n, e, "protocol"), flowlabel=flowlabel,
+        unknown=tuple(f"{k}={json.dumps(v)}" for k, v in e.items() if k not in _RULE_KEYS),
+    )
 
 
 def parse_rules(text: str) -> list[RouteRule]:
     """Parse ``ip -j rule show``."""
+    return [_rule(e) for e in _load("ip_rule", text)]
+
+
+#: JSON keys of ip route that do not change where a packet goes (ip/iproute.c print_route)
+_ROUTE_INERT = {"type", "dst", "tos", "gateway", "via", "dev", "table", "protocol", "scope", "prefsrc", "metric", "flags", "mark",
+                "flow", "uid", "cache", "expires", "error", "users", "used", "age", "ipid", "ts", "tsage", "metrics", "iif", "pref",
+                "ttl-propogate", "nexthops", "nhid", "nh_info", "deleted", "from"}
+
+
+def _v6(e: dict[str, Any]) -> bool:
+    """An IPv6 route: an IPv6 address anywhere, or what only IPv6 routes carry (pref, error, expires, table unspec)."""
+    texts = [str(e.get(k, "")) for k in ("dst", "gateway", "prefsrc", "from")]
+    return any(":" in t for t in texts) or any(k in e for k in ("pref", "error", "expires")) or e.get("table") in ("unspec", "0")
+
+
+def _nexthops(e: dict[str, Any]) -> tuple[Nexthop, ...]:
     out = []
-    for e in _load("ip_rule", text):
-        src = _ipv4("ip_rule", e, _opt(e, "src"))
-        dst = _ipv4("ip_rule", e, _opt(e, "dst"))
-        out.append(RouteRule(
-            _need("ip_rule", e, "priority", int), None if src in (None, "all") else src, _int(e.get("srclen")),
-            None if dst in (None, "all") else dst, _int(e.get("dstlen")), _opt(e, "iif"), _opt(e, "oif"), _opt(e, "fwmark"),
-            _opt(e, "table"), _opt(e, "action"), "not" in e,  # iproute2 prints a negated rule as "not":null
-        ))
-    return out
+    for nh in _list(e.get("nexthops")):
+        if not isinstance(nh, dict):
+            raise _bad("ip_route", e, "a nexthop that is not an object")
+        via = _dict(nh.get("via"))
+        weight = _int(nh.get("weight"))
+        out.append(Nexthop(_text("ip_route", nh, "dev"), _text("ip_route", nh, "gateway") or _opt(via, "host"),
+                           weight if weight is not None else 1, tuple(str(f) for f in _list(nh.get("flags")))))
+    return tuple(out)
+
+
+def _route(e: dict[str, Any]) -> Route:
+    n = "ip_route"
+    dst = _need(n, e, "dst", str)
+    via = _dict(e.get("via"))
+    gateway = _text(n, e, "gateway") or _opt(via, "host")
+    v6 = _v6(e)
+    if not v6:
+        _ipv4(n, e, dst)
+        if via.get("family", "inet") == "inet":
+            _ipv4(n, e, gateway)
+    metric = _num(n, e, "metric")
+    flags = _list(e.get("flags"))
+    nexthops = _nexthops(e)
+    unknown = [f"{k}={json.dumps(v)}" for k, v in e.items() if k not in _ROUTE_INERT]
+    if "nhid" in e and not e.get("dev") and not nexthops:
+        unknown.append(f"nhid={e['nhid']} (a nexthop object whose device is not shown)")
+    return Route(
+        _text(n, e, "table") or "main", dst, _text(n, e, "type") or "unicast", _text(n, e, "dev"), gateway,
+        metric or 0, _text(n, e, "protocol"), _text(n, e, "scope"), _text(n, e, "prefsrc"), tuple(str(f) for f in flags),
+        "inet6" if v6 else "inet", _text(n, e, "tos"), nexthops, tuple(unknown),
+    )
 
 
 def parse_routes(text: str) -> list[Route]:
     """Parse ``ip -j route show table all``."""
-    out = []
-    for e in _load("ip_route", text):
-        flags = _list(e.get("flags"))
-        metric = _int(e.get("metric"))
-        dst = _need("ip_route", e, "dst", str)
-        gateway = _opt(e, "gateway")
-        v6 = "pref" in e or any(":" in (x or "") for x in (dst, gateway, _opt(e, "prefsrc")))
-        if not v6:
-            _ipv4("ip_route", e, dst)
-            _ipv4("ip_route", e, gateway)
-        out.append(Route(
-            str(e.get("table", "main")), dst, str(e.get("type", "unicast")), _opt(e, "dev"), gateway,
-            metric or 0, _opt(e, "protocol"), _opt(e, "scope"), _opt(e, "prefsrc"), tuple(str(f) for f in flags),
-            "inet6" if v6 else "inet",
-        ))
-    return out
+    return [_route(e) for e in _load("ip_route", text)]
+
+
+def parse_route_get(text: str) -> Route:
+    """Parse ``ip -j route get ...``: the one route the kernel chose (``dev lo`` and type local for local delivery)."""
+    routes = parse_routes(text)
+    if len(routes) != 1:
+        raise ParseError("ip_route_get", 1, text[:200], f"expected one route, got {len(routes)}")
+    return routes[0]

@@ -159,7 +159,7 @@ def _link(block: _Block) -> IpLink:
     parent = None if not parent_text or parent_text == "NONE" or (netns and parent_text.startswith("if")) else parent_text
     state = fields.get("state", "UNKNOWN")
     kind = slave_kind = None
-    vlan_id = None
+    vlan_id = vrf_table = None
     for line_no, line in block.lines[1:]:
         if _indent(line) != 4:
             continue  # indented deeper (vlan qos maps, can timing): part of the line above
@@ -174,17 +174,24 @@ def _link(block: _Block) -> IpLink:
         kind = word
         if word == "vlan":
             vlan_id = _vlan_id(line_no, line, line.split())
+        if word == "vrf":
+            vrf_table = _number_after("table", line_no, line, line.split())
     return IpLink(name, kind, slave_kind, fields.get("master"), parent, vlan_id, block.flags,
-                  state if state in _OPER_STATES else "UNKNOWN")
+                  state if state in _OPER_STATES else "UNKNOWN", fields.get("group"), vrf_table)
 
 
 def _vlan_id(line_no: int, line: str, words: list[str]) -> int | None:
-    if "id" not in words:
+    return _number_after("id", line_no, line, words)
+
+
+def _number_after(key: str, line_no: int, line: str, words: list[str]) -> int | None:
+    """``vlan protocol 802.1Q id 6`` -> 6 for ``id``; ``vrf table 10`` -> 10 for ``table``."""
+    if key not in words:
         return None
-    i = words.index("id")
+    i = words.index(key)
     value = words[i + 1] if i + 1 < len(words) else ""
     if not value.isdigit() or not value.isascii():
-        raise ParseError(LINK_NAME, line_no, line, f"vlan id {value!r} is not a number")
+        raise ParseError(LINK_NAME, line_no, line, f"{words[0]} {key} {value!r} is not a number")
     return int(value)
 
 

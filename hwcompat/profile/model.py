@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from hwcompat.matchers import Matcher, Origin, from_data
 from hwcompat.profile.params import ParamValue
+from hwcompat.routing import PROTOCOLS
 
 FlagState = Literal["required", "forbidden", "ignored"]
 ParamState = Literal["present", "absent", "value"]
@@ -318,6 +320,7 @@ def _check_addresses(net: Mapping[str, object]) -> None:
         for name, spec in entries(kind).items():
             for end in ("from", "to"):
                 check(("network", kind, name, end), spec[end], address, "address")
+            _check_packet(("network", kind, name), spec)
     for kind in ("rules", "nat"):
         for name, spec in entries(kind).items():
             for end in ("from", "to"):
@@ -332,6 +335,28 @@ def _check_addresses(net: Mapping[str, object]) -> None:
                 check(("network", "routes", table, dst), dst, network, "destination")
             if "via" in spec:
                 check(("network", "routes", table, dst, "via"), spec["via"], address, "gateway")
+
+
+def _check_packet(path: Path, spec: Mapping[str, Any]) -> None:
+    """What a path's packet carries makes sense: a protocol hwcompat can number, no uid on a forwarded packet (ValueError with the key path)."""
+    problems: list[tuple[str, str]] = []
+    for key, top in (("mark", 0xFFFFFFFF), ("tos", 0xFF), ("proto", 0xFF), ("sport", 0xFFFF), ("dport", 0xFFFF), ("uid", 0xFFFFFFFF)):
+        value = spec.get(key)
+        number = int(str(value), 0) if value is not None and re.fullmatch(r"0x[0-9a-fA-F]+|\d+", str(value)) else None
+        if number is not None and number > top:
+            problems.append((key, f"{value} is out of range (0 to {top})"))
+    proto = spec.get("proto")
+    if proto is not None and not str(proto).isdigit() and str(proto).lower() not in PROTOCOLS:
+        problems.append(("proto", f"{proto!r} is not a protocol name of /etc/protocols (tcp, udp, icmp, ...) nor a number"))
+    if spec.get("uid") is not None and spec.get("iif"):
+        problems.append(("uid", "a forwarded packet (iif) always carries uid 0: uid is for traffic this host sends"))
+    if (spec.get("sport") is not None or spec.get("dport") is not None) and proto is None:
+        problems.append(("sport" if spec.get("sport") is not None else "dport", "ports need proto: (tcp, udp, ...)"))
+    if problems:
+        key, message = problems[0]
+        error = ValueError(message)
+        error.kpath = (*path, key)  # type: ignore[attr-defined]
+        raise error
 
 
 def _pci(raw: Mapping[str, object], origins: Origins) -> PciSection:
