@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from hwcompat.errors import ParseError
 from hwcompat.facts.cache import FactCache
-from hwcompat.parsers import grub_default
+from hwcompat.parsers import grub_default, xentop_batch
 from hwcompat.plan import evaluate
 from hwcompat.profile import loader
 from hwcompat.sources.snapshot import SnapshotSource
@@ -173,3 +174,31 @@ def test_unreadable_grub_d_makes_the_next_boot_unknown(dom0: Path) -> None:
     msg = failed(results("hosts/x10sae-xen-dom0", dom0))
     assert msg["test_tmem_xen_cmdline[tmem]"].startswith(
         "cannot check: correct now, but the next boot cannot be checked: the entries of /etc/default/grub.d are not recorded")
+
+
+XENTOP_412 = (REPO / "selftests/data/corpus/xentop/ubuntuforums--xm-top-xen-4.1.2-precise.txt").read_text()
+
+
+def _columns(line: str) -> list[str]:
+    return line.replace("no limit", "no_limit").split()
+
+
+def test_xentop_columns_are_read_by_their_header_names_in_any_order() -> None:
+    lines = [line for line in XENTOP_412.splitlines() if line.strip()][3:]  # the header and the published rows
+    header, rows = _columns(lines[0]), [_columns(line) for line in lines[1:]]
+    keep = [c for c in reversed(range(len(header))) if header[c] not in ("VBD_RSECT", "VBD_WSECT", "NETTX(k)")]
+    shuffled = "\n".join(" ".join(cells[c] for c in keep).replace("no_limit", "no limit") for cells in [header, *rows]) + "\n"
+    assert xentop_batch.parse(shuffled) == xentop_batch.parse(XENTOP_412)
+    assert [d.name for d in xentop_batch.parse(shuffled)] == ["Domain-0", "virtual1"]
+
+
+@pytest.mark.parametrize(("text", "line_no", "reason"), [
+    (XENTOP_412.replace(" MAXMEM(k)", ""), 4, "a header without MAXMEM(k)"),
+    (XENTOP_412.replace("3374788    7781018", "3374788"), 6, "fewer values than the 19 columns of the header"),
+    (XENTOP_412.replace("  181258  3374788", " 181258 x 3374788"), 6, "'x' does not fit column VBD_RD"),
+    (XENTOP_412.replace("  181258  3374788", " 181258 7 3374788"), 6, "'93.8' does not fit column MAXMEM(k)"),  # a number too many shifts every column
+])
+def test_xentop_row_that_does_not_fit_its_header_is_refused_with_the_line(text: str, line_no: int, reason: str) -> None:
+    with pytest.raises(ParseError) as info:
+        xentop_batch.parse(text)
+    assert (info.value.line_no, info.value.reason) == (line_no, reason)
