@@ -54,7 +54,8 @@ def test_seed_dom0_and_guest_pass() -> None:
 def test_debian12_dom0_passes_plain_role_and_fails_tmem_role_once() -> None:
     assert failed(results("roles/xen-dom0", DEBIAN12)) == {}
     res = results("roles/xen-dom0-tmem", DEBIAN12)
-    assert failed(res) == {"test_tmem_supported[dom0]": "tmem cannot work on Xen 4.17.3: it was removed from the hypervisor in Xen 4.13"}
+    assert failed(res) == {"test_tmem_supported[dom0]": "tmem cannot work here: the hypervisor is Xen 4.17.3 (/sys/hypervisor/version): "
+                                                     "tmem was removed from it in Xen 4.13"}
     assert res["test_tmem_activity[guests]"][0] == "skipped"
 
 
@@ -113,10 +114,28 @@ def test_linux_6_1_guest_under_the_tmem_role_is_one_clear_item(guest: Path) -> N
     (guest / "fs/proc/sys/kernel/osrelease").write_text("6.1.0-18-amd64\n")
     (guest / "fs/proc/swaps").write_text("Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n")
     res = results("roles/xen-guest-tmem", guest)
-    assert failed(res) == {"test_tmem_supported[guest]": "tmem cannot work on Linux 6.1: the driver was removed in 5.3 "
+    assert failed(res) == {"test_tmem_supported[guest]": "tmem cannot work here: this guest's kernel is Linux 6.1 (6.1.0-18-amd64 in "
+                                                      "/proc/sys/kernel/osrelease): its tmem driver was removed in Linux 5.3 "
                                                       "(with self-ballooning; cleancache followed in 5.17, frontswap in 6.6)"}
     tmem_items = [k for k in res if k.startswith("test_tmem_") and k != "test_tmem_supported[guest]"]
     assert len(tmem_items) == 12 and all(res[k] == ("skipped", res[k][1]) and "see test_tmem_supported" in res[k][1] for k in tmem_items)
+
+
+def test_linux_6_1_guest_on_xen_4_17_hears_every_reason_its_own_first(guest: Path) -> None:
+    (guest / "fs/proc/sys/kernel/osrelease").write_text("6.1.0-18-amd64\n")
+    (guest / "fs/sys/hypervisor/version/minor").write_text("17\n")
+    (guest / "fs/sys/hypervisor/version/extra").write_text(".3\n")
+    message = failed(results("roles/xen-guest-tmem", guest))["test_tmem_supported[guest]"]
+    assert message.startswith("tmem cannot work here, for 2 reasons: (1) this guest's kernel is Linux 6.1 (6.1.0-18-amd64 in "
+                              "/proc/sys/kernel/osrelease): its tmem driver was removed in Linux 5.3")
+    assert message.endswith("; (2) the hypervisor is Xen 4.17.3 (/sys/hypervisor/version): tmem was removed from it in Xen 4.13")
+
+
+def test_guest_whose_xen_version_cannot_be_read_is_not_told_tmem_works(guest: Path) -> None:
+    (guest / "fs/sys/hypervisor/version/minor").unlink()
+    res = results("roles/xen-guest-tmem", guest)
+    assert failed(res)["test_tmem_supported[guest]"] == "cannot check: /sys/hypervisor/version/minor does not exist"
+    assert res["test_tmem_swap[swap]"] == ("skipped", "cannot tell whether tmem can work here (see test_tmem_supported[guest])")
 
 
 def test_not_under_xen_fails_the_role_and_says_how(tmp_path: Path) -> None:
@@ -128,7 +147,7 @@ def test_not_under_xen_fails_the_role_and_says_how(tmp_path: Path) -> None:
     msg = failed(results("roles/xen-dom0-tmem", snap))
     assert msg["test_xen_property[role]"] == ("not running under Xen, expected 'dom0' "
                                             "(/sys/hypervisor/type does not exist and /proc/xen/capabilities does not exist)")
-    assert msg["test_tmem_supported[dom0]"].startswith("the tmem dom0 role needs a Xen Dom0: not running under Xen")
+    assert msg["test_tmem_supported[dom0]"].startswith("tmem cannot work here: the tmem dom0 role needs a Xen Dom0: not running under Xen")
 
 
 def test_xl_without_root_says_needs_root(dom0: Path) -> None:
