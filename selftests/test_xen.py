@@ -150,6 +150,18 @@ def test_not_under_xen_fails_the_role_and_says_how(tmp_path: Path) -> None:
     assert msg["test_tmem_supported[dom0]"].startswith("tmem cannot work here: the tmem dom0 role needs a Xen Dom0: not running under Xen")
 
 
+def test_tmem_appended_only_inside_if_cannot_be_known(dom0: Path) -> None:
+    grub = dom0 / "fs/etc/default/grub"
+    grub.write_text(grub.read_text().replace('GRUB_CMDLINE_XEN_DEFAULT="$GRUB_CMDLINE_XEN_DEFAULT tmem"\n', ""))
+    (dom0 / "fs/etc/default/grub.d").mkdir()
+    (dom0 / "fs/etc/default/grub.d/xen.cfg").write_text(
+        'if [ "$XEN_OVERRIDE_GRUB_DEFAULT" = "" ]; then\n\tGRUB_CMDLINE_XEN_DEFAULT="$GRUB_CMDLINE_XEN_DEFAULT tmem"\nfi\n')
+    msg = failed(results("hosts/x10sae-xen-dom0", dom0))
+    assert msg["test_tmem_xen_cmdline[tmem]"] == (
+        "cannot check: correct now, but the next boot cannot be checked: GRUB_CMDLINE_XEN_DEFAULT cannot be known: assigned inside "
+        "`if` ... `fi` (from line 1), which only running the shell decides (/etc/default/grub.d/xen.cfg:2)")
+
+
 def test_xl_without_root_says_needs_root(dom0: Path) -> None:
     manifest = json.loads((dom0 / "manifest.json").read_text())
     for cmd in manifest["commands"]:

@@ -69,7 +69,7 @@ class KernelFacts:
         words: list[CmdlineParam] = []
         grub = known(self.grub)
         for name in names:
-            value = grub.get(name)
+            value = grub.get(name, grub.get(grub_default.EVERYTHING))  # "*": `.`, eval or a function may have set it
             if value is not None:
                 words += known(value)
         return words
