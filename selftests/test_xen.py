@@ -20,6 +20,7 @@ from selftests.conftest import MODERN, REPO
 SEED = REPO / "snapshots" / "x10sae-xen-dom0"
 GUEST = REPO / "snapshots" / "xen-guest-tmem"
 DEBIAN12 = REPO / "snapshots" / "debian12-xen-dom0"
+CENTOS6 = REPO / "snapshots" / "centos6-xen44-dom0"
 
 
 def results(profile: str, snapshot: Path) -> dict[str, tuple[str, str]]:
@@ -160,6 +161,84 @@ def test_tmem_appended_only_inside_if_cannot_be_known(dom0: Path) -> None:
     assert msg["test_tmem_xen_cmdline[tmem]"] == (
         "cannot check: correct now, but the next boot cannot be checked: GRUB_CMDLINE_XEN_DEFAULT cannot be known: assigned inside "
         "`if` ... `fi` (from line 1), which only running the shell decides (/etc/default/grub.d/xen.cfg:2)")
+
+
+def test_centos6_grub_legacy_dom0_passes_its_host_profile() -> None:
+    res = results("hosts/centos6-xen44-dom0", CENTOS6)
+    assert failed(res) == {}
+    assert {k for k, (o, _) in res.items() if o == "passed"} >= {
+        "test_xen_cmdline[dom0_mem]", "test_xen_cmdline[tmem]", "test_kernel_cmdline[root]", "test_xen_property[guest_memory_overcommit]"}
+    item = evaluate(loader.load("hosts/centos6-xen44-dom0"), FactCache(SnapshotSource(CENTOS6)))
+    found = {name: r.found for name, r in item}
+    assert "the kernel line of the default entry (/boot/grub/grub.conf:8, default=0 (line 2)" in found["test_xen_cmdline[tmem]"]
+    assert "the module line of the default entry (/boot/grub/grub.conf:9" in found["test_kernel_cmdline[rhgb]"]
+
+
+@pytest.fixture
+def centos6(tmp_path: Path) -> Path:
+    dest = tmp_path / "centos6"
+    shutil.copytree(CENTOS6, dest, symlinks=True)
+    return dest
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new))
+
+
+def test_centos6_tmem_only_in_a_non_default_entry_fails_exactly_that_item(centos6: Path) -> None:
+    conf = centos6 / "fs/boot/grub/grub.conf"
+    xen_entry = conf.read_text().split("title ")[1]
+    _edit(conf, "guest_loglvl=all tmem\n", "guest_loglvl=all\n")
+    conf.write_text(conf.read_text() + "title " + xen_entry.replace("\n", " tmem\n", 3).replace("loglvl=all \n", "\n"))
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert list(msg) == ["test_xen_cmdline[tmem]"]
+    assert msg["test_xen_cmdline[tmem]"].startswith("active now, lost at next boot: add tmem to the kernel line of the default "
+                                                    "entry (/boot/grub/grub.conf:8, default=0 (line 2)")
+
+
+def test_centos6_dom0_mem_differing_between_running_and_grub_conf_fails_exactly_that_item(centos6: Path) -> None:
+    _edit(centos6 / "fs/boot/grub/grub.conf", "dom0_mem=1024M,max:1024M", "dom0_mem=2048M,max:2048M")
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert list(msg) == ["test_xen_cmdline[dom0_mem]"]
+    assert msg["test_xen_cmdline[dom0_mem]"].startswith("active now, lost at next boot: add dom0_mem=1024M,max:1024M to the kernel line")
+    _edit(centos6 / "fs/boot/grub/grub.conf", "dom0_mem=2048M,max:2048M", "dom0_mem=1024M,max:1024M")
+    _edit(centos6 / "cmd/xl_info", "dom0_mem=1024M,max:1024M", "dom0_mem=2048M,max:2048M")
+    assert failed(results("hosts/centos6-xen44-dom0", centos6)) == {
+        "test_xen_cmdline[dom0_mem]": "configured but not active: reboot pending (reboot)"}
+
+
+def test_centos6_default_entry_without_xen_fails_the_hypervisor_items(centos6: Path) -> None:
+    _edit(centos6 / "fs/boot/grub/grub.conf", "default=0", "default=1")
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert set(msg) == {"test_xen_cmdline[dom0_mem]", "test_xen_cmdline[tmem]"}
+    assert msg["test_xen_cmdline[tmem]"] == (
+        "set now, and the next boot does not start Xen: the default entry of /boot/grub/grub.conf (default=1 (line 2): "
+        "title 'CentOS (2.6.32-573.18.1.el6.x86_64)' (line 11)): it boots /vmlinuz-2.6.32-573.18.1.el6.x86_64 without Xen")
+
+
+def test_centos6_menu_lst_that_is_not_grub_conf_must_agree_with_it(centos6: Path) -> None:
+    menu = centos6 / "fs/boot/grub/menu.lst"
+    text = (centos6 / "fs/boot/grub/grub.conf").read_text()
+    menu.unlink()
+    menu.write_text(text.replace(" tmem\n", "\n"))
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert list(msg) == ["test_xen_cmdline[tmem]"]
+    assert msg["test_xen_cmdline[tmem]"].startswith(
+        "cannot check: correct now, but the next boot cannot be checked: the boot loader configurations disagree, and which one "
+        "this machine boots from cannot be told: the kernel line of the default entry (/boot/grub/grub.conf:8")
+
+
+def test_centos6_grub_conf_unreadable_as_non_root(centos6: Path) -> None:
+    manifest = json.loads((centos6 / "manifest.json").read_text())
+    manifest["recorded"].remove("/boot/grub/grub.conf")
+    (centos6 / "manifest.json").write_text(json.dumps(manifest))
+    (centos6 / "fs/boot/grub/grub.conf").unlink()
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert set(msg) == {"test_xen_cmdline[dom0_mem]", "test_xen_cmdline[tmem]", "test_kernel_cmdline[root]",
+                        "test_kernel_cmdline[rhgb]", "test_kernel_cmdline[single]"}
+    assert all("/boot/grub/grub.conf is not recorded in snapshot" in m for m in msg.values())
 
 
 def test_xl_without_root_says_needs_root(dom0: Path) -> None:

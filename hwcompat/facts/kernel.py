@@ -181,7 +181,10 @@ def collect(source: FactSource) -> KernelFacts:
     """Read the running kernel's state and its boot configuration."""
     release = _release(source)
     mods = _modules(source, release)
-    params = parsed(cmdline.parse, read(source, CMDLINE), source.where(CMDLINE))
+    text = read(source, CMDLINE)
+    if text == "":
+        text = Unknown(f"{CMDLINE} looks broken: it is empty (the kernel always ends it with a newline)")
+    params = parsed(cmdline.parse, text, source.where(CMDLINE))
     config, config_origin = _config(source, release)
     swaps = parsed(proc_swaps.parse, read(source, SWAPS), source.where(SWAPS))
     return KernelFacts(
