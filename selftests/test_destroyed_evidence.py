@@ -34,6 +34,7 @@ SNAPSHOTS = {
     "x10slm-f": "boards/supermicro-x10slm-f",
     "vpn-gateway-vlan": "roles/vpn-split-gateway --param vlan_if=eth0.6",
     "docker-host-nat": "hosts/docker-host-nat",
+    "centos6-xen44-dom0": "hosts/centos6-xen44-dom0",
 }
 MUTATIONS = ("empty", "binary", "drop", "cut")
 NOTHING = ""  # a piece of evidence no item depends on (shown in the report only, or unused by the profile)
@@ -109,6 +110,19 @@ CONSUMERS: dict[str, list[tuple[str, ...]]] = {
         (r"fs/sys/hypervisor/version/.*", NOTHING),  # xl info says the version too
         (r"fs/proc/sys/kernel/.*|fs/proc/cmdline|fs/proc/meminfo|fs/proc/swaps|fs/lib/modules/.*|fs/etc/.*", NOTHING),
         (r"cmd/.*", NOTHING),  # roles/xen-dom0 asks nothing of xl
+    ],
+    "centos6-xen44-dom0": [
+        # a person's file may end anywhere (the default entry comes first); without menu.lst GRUB reads grub.conf
+        (r"fs/boot/grub/grub\.conf", r"test_xen_cmdline|test_kernel_cmdline", "cut"),
+        (r"fs/boot/grub/menu\.lst", r"test_xen_cmdline|test_kernel_cmdline", "cut drop"),
+        (r"fs/proc/cmdline", r"test_kernel_cmdline"),
+        (r"fs/proc/modules", r"test_kernel_module"),
+        (r"fs/proc/sys/kernel/osrelease", r"test_kernel_release"),
+        (r"fs/sys/hypervisor/type|fs/proc/xen/capabilities", r"test_xen_property\[role\]"),
+        (r"fs/proc/sys/kernel/hostname|fs/sys/hypervisor/version/.*", NOTHING),  # xl info says the version too
+        (r"cmd/xl_info", r"test_xen_cmdline|test_xen_property\[guest_memory_overcommit\]"),
+        (r"cmd/xl_list", r"test_xen_property\[(dom0_memory_mb|guest_memory_overcommit)\]"),
+        (r"cmd/xentop_.*", r"test_xen_property\[guest_memory_overcommit\]"),
     ],
     "vpn-gateway": GATEWAY,
     "vpn-gateway-fixed": GATEWAY,

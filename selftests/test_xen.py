@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from hwcompat.errors import ParseError
 from hwcompat.facts.cache import FactCache
-from hwcompat.parsers import grub_default
+from hwcompat.parsers import grub_default, xentop_batch
 from hwcompat.plan import evaluate
 from hwcompat.profile import loader
 from hwcompat.sources.snapshot import SnapshotSource
@@ -19,6 +20,7 @@ from selftests.conftest import MODERN, REPO
 SEED = REPO / "snapshots" / "x10sae-xen-dom0"
 GUEST = REPO / "snapshots" / "xen-guest-tmem"
 DEBIAN12 = REPO / "snapshots" / "debian12-xen-dom0"
+CENTOS6 = REPO / "snapshots" / "centos6-xen44-dom0"
 
 
 def results(profile: str, snapshot: Path) -> dict[str, tuple[str, str]]:
@@ -53,7 +55,8 @@ def test_seed_dom0_and_guest_pass() -> None:
 def test_debian12_dom0_passes_plain_role_and_fails_tmem_role_once() -> None:
     assert failed(results("roles/xen-dom0", DEBIAN12)) == {}
     res = results("roles/xen-dom0-tmem", DEBIAN12)
-    assert failed(res) == {"test_tmem_supported[dom0]": "tmem cannot work on Xen 4.17.3: it was removed from the hypervisor in Xen 4.13"}
+    assert failed(res) == {"test_tmem_supported[dom0]": "tmem cannot work here: the hypervisor is Xen 4.17.3 (/sys/hypervisor/version): "
+                                                     "tmem was removed from it in Xen 4.13"}
     assert res["test_tmem_activity[guests]"][0] == "skipped"
 
 
@@ -112,10 +115,28 @@ def test_linux_6_1_guest_under_the_tmem_role_is_one_clear_item(guest: Path) -> N
     (guest / "fs/proc/sys/kernel/osrelease").write_text("6.1.0-18-amd64\n")
     (guest / "fs/proc/swaps").write_text("Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n")
     res = results("roles/xen-guest-tmem", guest)
-    assert failed(res) == {"test_tmem_supported[guest]": "tmem cannot work on Linux 6.1: the driver was removed in 5.3 "
+    assert failed(res) == {"test_tmem_supported[guest]": "tmem cannot work here: this guest's kernel is Linux 6.1 (6.1.0-18-amd64 in "
+                                                      "/proc/sys/kernel/osrelease): its tmem driver was removed in Linux 5.3 "
                                                       "(with self-ballooning; cleancache followed in 5.17, frontswap in 6.6)"}
     tmem_items = [k for k in res if k.startswith("test_tmem_") and k != "test_tmem_supported[guest]"]
     assert len(tmem_items) == 12 and all(res[k] == ("skipped", res[k][1]) and "see test_tmem_supported" in res[k][1] for k in tmem_items)
+
+
+def test_linux_6_1_guest_on_xen_4_17_hears_every_reason_its_own_first(guest: Path) -> None:
+    (guest / "fs/proc/sys/kernel/osrelease").write_text("6.1.0-18-amd64\n")
+    (guest / "fs/sys/hypervisor/version/minor").write_text("17\n")
+    (guest / "fs/sys/hypervisor/version/extra").write_text(".3\n")
+    message = failed(results("roles/xen-guest-tmem", guest))["test_tmem_supported[guest]"]
+    assert message.startswith("tmem cannot work here, for 2 reasons: (1) this guest's kernel is Linux 6.1 (6.1.0-18-amd64 in "
+                              "/proc/sys/kernel/osrelease): its tmem driver was removed in Linux 5.3")
+    assert message.endswith("; (2) the hypervisor is Xen 4.17.3 (/sys/hypervisor/version): tmem was removed from it in Xen 4.13")
+
+
+def test_guest_whose_xen_version_cannot_be_read_is_not_told_tmem_works(guest: Path) -> None:
+    (guest / "fs/sys/hypervisor/version/minor").unlink()
+    res = results("roles/xen-guest-tmem", guest)
+    assert failed(res)["test_tmem_supported[guest]"] == "cannot check: /sys/hypervisor/version/minor does not exist"
+    assert res["test_tmem_swap[swap]"] == ("skipped", "cannot tell whether tmem can work here (see test_tmem_supported[guest])")
 
 
 def test_not_under_xen_fails_the_role_and_says_how(tmp_path: Path) -> None:
@@ -127,7 +148,97 @@ def test_not_under_xen_fails_the_role_and_says_how(tmp_path: Path) -> None:
     msg = failed(results("roles/xen-dom0-tmem", snap))
     assert msg["test_xen_property[role]"] == ("not running under Xen, expected 'dom0' "
                                             "(/sys/hypervisor/type does not exist and /proc/xen/capabilities does not exist)")
-    assert msg["test_tmem_supported[dom0]"].startswith("the tmem dom0 role needs a Xen Dom0: not running under Xen")
+    assert msg["test_tmem_supported[dom0]"].startswith("tmem cannot work here: the tmem dom0 role needs a Xen Dom0: not running under Xen")
+
+
+def test_tmem_appended_only_inside_if_cannot_be_known(dom0: Path) -> None:
+    grub = dom0 / "fs/etc/default/grub"
+    grub.write_text(grub.read_text().replace('GRUB_CMDLINE_XEN_DEFAULT="$GRUB_CMDLINE_XEN_DEFAULT tmem"\n', ""))
+    (dom0 / "fs/etc/default/grub.d").mkdir()
+    (dom0 / "fs/etc/default/grub.d/xen.cfg").write_text(
+        'if [ "$XEN_OVERRIDE_GRUB_DEFAULT" = "" ]; then\n\tGRUB_CMDLINE_XEN_DEFAULT="$GRUB_CMDLINE_XEN_DEFAULT tmem"\nfi\n')
+    msg = failed(results("hosts/x10sae-xen-dom0", dom0))
+    assert msg["test_tmem_xen_cmdline[tmem]"] == (
+        "cannot check: correct now, but the next boot cannot be checked: GRUB_CMDLINE_XEN_DEFAULT cannot be known: assigned inside "
+        "`if` ... `fi` (from line 1), which only running the shell decides (/etc/default/grub.d/xen.cfg:2)")
+
+
+def test_centos6_grub_legacy_dom0_passes_its_host_profile() -> None:
+    res = results("hosts/centos6-xen44-dom0", CENTOS6)
+    assert failed(res) == {}
+    assert {k for k, (o, _) in res.items() if o == "passed"} >= {
+        "test_xen_cmdline[dom0_mem]", "test_xen_cmdline[tmem]", "test_kernel_cmdline[root]", "test_xen_property[guest_memory_overcommit]"}
+    item = evaluate(loader.load("hosts/centos6-xen44-dom0"), FactCache(SnapshotSource(CENTOS6)))
+    found = {name: r.found for name, r in item}
+    assert "the kernel line of the default entry (/boot/grub/grub.conf:8, default=0 (line 2)" in found["test_xen_cmdline[tmem]"]
+    assert "the module line of the default entry (/boot/grub/grub.conf:9" in found["test_kernel_cmdline[rhgb]"]
+
+
+@pytest.fixture
+def centos6(tmp_path: Path) -> Path:
+    dest = tmp_path / "centos6"
+    shutil.copytree(CENTOS6, dest, symlinks=True)
+    return dest
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new))
+
+
+def test_centos6_tmem_only_in_a_non_default_entry_fails_exactly_that_item(centos6: Path) -> None:
+    conf = centos6 / "fs/boot/grub/grub.conf"
+    xen_entry = conf.read_text().split("title ")[1]
+    _edit(conf, "guest_loglvl=all tmem\n", "guest_loglvl=all\n")
+    conf.write_text(conf.read_text() + "title " + xen_entry.replace("\n", " tmem\n", 3).replace("loglvl=all \n", "\n"))
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert list(msg) == ["test_xen_cmdline[tmem]"]
+    assert msg["test_xen_cmdline[tmem]"].startswith("active now, lost at next boot: add tmem to the kernel line of the default "
+                                                    "entry (/boot/grub/grub.conf:8, default=0 (line 2)")
+
+
+def test_centos6_dom0_mem_differing_between_running_and_grub_conf_fails_exactly_that_item(centos6: Path) -> None:
+    _edit(centos6 / "fs/boot/grub/grub.conf", "dom0_mem=1024M,max:1024M", "dom0_mem=2048M,max:2048M")
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert list(msg) == ["test_xen_cmdline[dom0_mem]"]
+    assert msg["test_xen_cmdline[dom0_mem]"].startswith("active now, lost at next boot: add dom0_mem=1024M,max:1024M to the kernel line")
+    _edit(centos6 / "fs/boot/grub/grub.conf", "dom0_mem=2048M,max:2048M", "dom0_mem=1024M,max:1024M")
+    _edit(centos6 / "cmd/xl_info", "dom0_mem=1024M,max:1024M", "dom0_mem=2048M,max:2048M")
+    assert failed(results("hosts/centos6-xen44-dom0", centos6)) == {
+        "test_xen_cmdline[dom0_mem]": "configured but not active: reboot pending (reboot)"}
+
+
+def test_centos6_default_entry_without_xen_fails_the_hypervisor_items(centos6: Path) -> None:
+    _edit(centos6 / "fs/boot/grub/grub.conf", "default=0", "default=1")
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert set(msg) == {"test_xen_cmdline[dom0_mem]", "test_xen_cmdline[tmem]"}
+    assert msg["test_xen_cmdline[tmem]"] == (
+        "set now, and the next boot does not start Xen: the default entry of /boot/grub/grub.conf (default=1 (line 2): "
+        "title 'CentOS (2.6.32-573.18.1.el6.x86_64)' (line 11)): it boots /vmlinuz-2.6.32-573.18.1.el6.x86_64 without Xen")
+
+
+def test_centos6_menu_lst_that_is_not_grub_conf_must_agree_with_it(centos6: Path) -> None:
+    menu = centos6 / "fs/boot/grub/menu.lst"
+    text = (centos6 / "fs/boot/grub/grub.conf").read_text()
+    menu.unlink()
+    menu.write_text(text.replace(" tmem\n", "\n"))
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert list(msg) == ["test_xen_cmdline[tmem]"]
+    assert msg["test_xen_cmdline[tmem]"].startswith(
+        "cannot check: correct now, but the next boot cannot be checked: the boot loader configurations disagree, and which one "
+        "this machine boots from cannot be told: the kernel line of the default entry (/boot/grub/grub.conf:8")
+
+
+def test_centos6_grub_conf_unreadable_as_non_root(centos6: Path) -> None:
+    manifest = json.loads((centos6 / "manifest.json").read_text())
+    manifest["recorded"].remove("/boot/grub/grub.conf")
+    (centos6 / "manifest.json").write_text(json.dumps(manifest))
+    (centos6 / "fs/boot/grub/grub.conf").unlink()
+    msg = failed(results("hosts/centos6-xen44-dom0", centos6))
+    assert set(msg) == {"test_xen_cmdline[dom0_mem]", "test_xen_cmdline[tmem]", "test_kernel_cmdline[root]",
+                        "test_kernel_cmdline[rhgb]", "test_kernel_cmdline[single]"}
+    assert all("/boot/grub/grub.conf is not recorded in snapshot" in m for m in msg.values())
 
 
 def test_xl_without_root_says_needs_root(dom0: Path) -> None:
@@ -173,3 +284,31 @@ def test_unreadable_grub_d_makes_the_next_boot_unknown(dom0: Path) -> None:
     msg = failed(results("hosts/x10sae-xen-dom0", dom0))
     assert msg["test_tmem_xen_cmdline[tmem]"].startswith(
         "cannot check: correct now, but the next boot cannot be checked: the entries of /etc/default/grub.d are not recorded")
+
+
+XENTOP_412 = (REPO / "selftests/data/corpus/xentop/ubuntuforums--xm-top-xen-4.1.2-precise.txt").read_text()
+
+
+def _columns(line: str) -> list[str]:
+    return line.replace("no limit", "no_limit").split()
+
+
+def test_xentop_columns_are_read_by_their_header_names_in_any_order() -> None:
+    lines = [line for line in XENTOP_412.splitlines() if line.strip()][3:]  # the header and the published rows
+    header, rows = _columns(lines[0]), [_columns(line) for line in lines[1:]]
+    keep = [c for c in reversed(range(len(header))) if header[c] not in ("VBD_RSECT", "VBD_WSECT", "NETTX(k)")]
+    shuffled = "\n".join(" ".join(cells[c] for c in keep).replace("no_limit", "no limit") for cells in [header, *rows]) + "\n"
+    assert xentop_batch.parse(shuffled) == xentop_batch.parse(XENTOP_412)
+    assert [d.name for d in xentop_batch.parse(shuffled)] == ["Domain-0", "virtual1"]
+
+
+@pytest.mark.parametrize(("text", "line_no", "reason"), [
+    (XENTOP_412.replace(" MAXMEM(k)", ""), 4, "a header without MAXMEM(k)"),
+    (XENTOP_412.replace("3374788    7781018", "3374788"), 6, "fewer values than the 19 columns of the header"),
+    (XENTOP_412.replace("  181258  3374788", " 181258 x 3374788"), 6, "'x' does not fit column VBD_RD"),
+    (XENTOP_412.replace("  181258  3374788", " 181258 7 3374788"), 6, "'93.8' does not fit column MAXMEM(k)"),  # a number too many shifts every column
+])
+def test_xentop_row_that_does_not_fit_its_header_is_refused_with_the_line(text: str, line_no: int, reason: str) -> None:
+    with pytest.raises(ParseError) as info:
+        xentop_batch.parse(text)
+    assert (info.value.line_no, info.value.reason) == (line_no, reason)

@@ -221,6 +221,10 @@ def _write(out: Path, files: dict[str, str], links: dict[str, str], commands: li
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
+#: the other boot loaders' files, recorded as absent: these Debian machines boot with GRUB 2 (inferred)
+NO_OTHER_BOOT_LOADER = ["/boot/grub/grub.conf", "/boot/grub/menu.lst", "/boot/loader/entries"]
+
+
 def _seed_xen(files: dict[str, str], recorded: list[str]) -> list[tuple[list[str], str | None, int, str]]:
     """The seed Dom0's Xen 4.3 evidence."""
     files.update({
@@ -244,7 +248,7 @@ def _seed_xen(files: dict[str, str], recorded: list[str]) -> list[tuple[list[str
             "GRUB_CMDLINE_XEN_DEFAULT=\"$GRUB_CMDLINE_XEN_DEFAULT tmem\"\n"),
     })
     recorded += ["/sys/hypervisor", "/proc/xen", "/proc/cmdline", "/proc/swaps", "/etc/modules", "/etc/modules-load.d",
-                 "/etc/default/grub", "/etc/default/grub.d"]
+                 "/etc/default/grub", "/etc/default/grub.d", *NO_OTHER_BOOT_LOADER]
     info = _xl_info([
         ("host", "x10sae"), ("release", "3.13-1-amd64"), ("version", "#1 SMP Debian 3.13.10-1 (2014-04-15)"), ("machine", "x86_64"),
         ("nr_cpus", "8"), ("max_cpu_id", "7"), ("nr_nodes", "1"), ("cores_per_socket", "4"), ("threads_per_core", "2"),
@@ -366,7 +370,8 @@ def build_guest(out: Path) -> None:
     }
     recorded = ["/proc/sys/kernel", "/proc/cmdline", "/proc/meminfo", "/proc/modules", "/proc/swaps", "/proc/xen", "/sys/hypervisor",
                 f"/boot/config-{release}", f"/lib/modules/{release}", "/etc/modules", "/etc/modules-load.d", "/etc/default/grub",
-                "/etc/default/grub.d", "/sys/module/tmem", "/sys/devices/system/xen_memory", "/sys/kernel/debug/frontswap", "/sys/bus/pci"]
+                "/etc/default/grub.d", "/sys/module/tmem", "/sys/devices/system/xen_memory", "/sys/kernel/debug/frontswap", "/sys/bus/pci",
+                *NO_OTHER_BOOT_LOADER]
     _write(out, files, {}, [(["xl", "info"], None, 127, "xl: not installed")], recorded, "guest1", "2014-09-02T10:00:00Z")
 
 
@@ -393,7 +398,8 @@ def build_debian12_dom0(out: Path) -> None:
                                        "GRUB_CMDLINE_XEN_DEFAULT=\"dom0_mem=4096M,max:4096M\"\n",
     }
     recorded = ["/proc/sys/kernel", "/proc/cmdline", "/proc/modules", "/proc/swaps", "/proc/xen", "/sys/hypervisor", "/etc/modules",
-                "/etc/modules-load.d", "/etc/default/grub", "/etc/default/grub.d", f"/boot/config-{release}", "/proc/config.gz"]
+                "/etc/modules-load.d", "/etc/default/grub", "/etc/default/grub.d", f"/boot/config-{release}", "/proc/config.gz",
+                *NO_OTHER_BOOT_LOADER]
     info = _xl_info([
         ("host", "bookworm-dom0"), ("release", release), ("version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"),
         ("machine", "x86_64"), ("nr_cpus", "8"), ("max_cpu_id", "7"), ("nr_nodes", "1"), ("cores_per_socket", "4"),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from hwcompat.checks import compare
 from hwcompat.errors import CannotCheck
-from hwcompat.facts import known
+from hwcompat.facts import Unknown, known
+from hwcompat.facts.boot import NextBoot, Params
 from hwcompat.facts.kernel import KernelFacts
 from hwcompat.matchers import version_tuple
 from hwcompat.parsers.cmdline import CmdlineParam
@@ -21,7 +22,6 @@ STATES = {
     "not_loaded": "not loaded and not built in",
     "absent": "neither loaded, built in, nor on disk",
 }
-LINUX_VARS = ("GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT")
 NO_BUILTIN_LIST = "modules.builtin was not readable, so a built-in module cannot be ruled out"
 
 
@@ -88,49 +88,85 @@ def _param_text(exp: ParamExpectation) -> str:
     return exp.name
 
 
-def param_both_ways(exp: ParamExpectation, running: list[CmdlineParam], running_from: str, facts: KernelFacts,
-                    variables: tuple[str, ...], fix: str) -> CheckResult:
-    """Compare a parameter on the running command line and in the GRUB configuration.
+def _next_boot(exp: ParamExpectation, boots: tuple[NextBoot, ...] | Unknown, part: str) -> tuple[bool, list[tuple[NextBoot, Params | None]]]:
+    """Whether the parameter holds at the next boot, and what each boot loader configuration gives.
 
-    :param facts: the kernel facts, whose GRUB values say what the next boot gets
-    :param variables: the GRUB variables that feed this command line
-    :param fix: the file to edit, named in messages (``/etc/default/grub``)
+    :raises CannotCheck: when a configuration cannot be read, or they disagree (which one the
+        machine boots from is not known then)
+    """
+    configs = known(boots)
+    seen: list[tuple[NextBoot, Params | None]] = []
+    for boot in configs:
+        params = boot.linux if part == "linux" else boot.xen
+        if isinstance(params, Unknown):
+            reason = params.reason if len(configs) == 1 else f"{boot.loader}: {params.reason}"
+            raise CannotCheck(reason, params.broken)
+        seen.append((boot, params))
+    verdicts = {_has(list(params or ()), exp) for _, params in seen}
+    if len(verdicts) > 1:
+        says = "; ".join(f"{_from(boot, part)}: {_later(params, exp.name, part)}" for boot, params in seen)
+        raise CannotCheck(f"the boot loader configurations disagree, and which one this machine boots from cannot be told: {says}")
+    return verdicts.pop(), seen
+
+
+def _from(boot: NextBoot, part: str) -> str:
+    return boot.linux_from if part == "linux" else boot.xen_from
+
+
+def _later(params: Params | None, name: str, part: str) -> str:
+    return _show(list(params), name) if params is not None else f"no {'Linux' if part == 'linux' else 'Xen'} at all"
+
+
+def param_both_ways(exp: ParamExpectation, running: list[CmdlineParam], running_from: str, boots: tuple[NextBoot, ...] | Unknown,
+                    part: str) -> CheckResult:
+    """Compare a parameter on the running command line and in the boot loader configuration.
+
+    :param boots: what the next boot may come from (:func:`hwcompat.facts.boot.collect`)
+    :param part: ``linux`` (the kernel's command line) or ``xen`` (the hypervisor's)
     """
     want = exp.name if exp.state == "present" else f"{exp.name} absent" if exp.state == "absent" else (
         f"{exp.name}={exp.matcher.describe() if exp.matcher else ''}")
-    where = " or ".join(variables)
     now = _has(running, exp)
     try:
-        configured = facts.grub_words(*variables)
+        later, seen = _next_boot(exp, boots, part)
     except CannotCheck as err:
         if (exp.state == "absent") != now:
             return cannot_check(f"correct now, but the next boot cannot be checked: {err.reason}", want, err.broken)
         return failed(f"wrong now ({_show(running, exp.name)} on {running_from}), and the next boot cannot be checked: {err.reason}",
                       want, _show(running, exp.name), running_from)
-    later = _has(configured, exp)
-    found = f"running: {_show(running, exp.name)}; {where}: {_show(configured, exp.name)}"
+    found = f"running: {_show(running, exp.name)}; " + "; ".join(f"{_from(b, part)}: {_later(p, exp.name, part)}" for b, p in seen)
     wanted = exp.state != "absent"
+    where = " and ".join(_from(b, part) for b, p in seen if p is not None)
+    apply = " and ".join(dict.fromkeys(b.apply for b, p in seen if b.apply and p is not None))
+    then = f" and {apply}" if apply else ""
+    program = "Linux" if part == "linux" else "Xen"
+    starts_none = [_from(b, part) for b, p in seen if p is None]
+    if not where and wanted:
+        gist = ("set now" if now else "not set now") + f", and the next boot does not start {program}: {'; '.join(starts_none)}"
+        return failed(gist, want, found, running_from)
     if now == wanted and later == wanted:
         return passed(f"{'set' if wanted else 'absent'} now and at next boot", want, found, running_from)
     if exp.state == "absent":
         if now and later:
-            message = f"present now and at next boot: remove {exp.name} from {where} in {fix}, run update-grub and reboot"
+            message = f"present now and at next boot: remove {exp.name} from {where}{then}, and reboot"
         elif now:
             message = "active now, gone at next boot: reboot pending"
         else:
-            message = f"not active now, but {where} in {fix} brings it back at next boot: remove it and run update-grub"
+            message = f"not active now, but {where} brings it back at next boot: remove it{then}"
     elif later and not now:
-        message = "configured but not active: reboot pending (run update-grub and reboot)"
+        message = f"configured but not active: reboot pending ({apply + ' and ' if apply else ''}reboot)"
     elif now and not later:
-        message = f"active now, lost at next boot: add {_param_text(exp)} to {where} in {fix} and run update-grub"
+        message = f"active now, lost at next boot: add {_param_text(exp)} to {where}{then}"
     else:
-        message = f"missing: not on the running command line and not in {where}: add {_param_text(exp)} to {fix}, run update-grub and reboot"
+        message = f"missing: not on the running command line and not in {where}: add {_param_text(exp)} there{then}, and reboot"
+    if starts_none:
+        message += f" (besides, by {'; '.join(starts_none)}, the next boot may not start {program} at all)"
     return failed(message, want, found, running_from)
 
 
 def cmdline(exp: ParamExpectation, facts: KernelFacts) -> CheckResult:
-    """A kernel parameter: on /proc/cmdline now, and in GRUB_CMDLINE_LINUX[_DEFAULT] for the next boot."""
-    return param_both_ways(exp, list(known(facts.cmdline)), facts.cmdline_origin, facts, LINUX_VARS, "/etc/default/grub")
+    """A kernel parameter: on /proc/cmdline now, and for the next boot in the boot loader configuration."""
+    return param_both_ways(exp, list(known(facts.cmdline)), facts.cmdline_origin, facts.boot, "linux")
 
 
 def boot_module(exp: StateExpectation, facts: KernelFacts) -> CheckResult:

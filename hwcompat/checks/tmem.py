@@ -11,7 +11,7 @@ from __future__ import annotations
 from hwcompat.checks import kernel as kernel_checks
 from hwcompat.checks import xen as xen_checks
 from hwcompat.facts import Unknown, known
-from hwcompat.facts.kernel import KernelFacts
+from hwcompat.facts.kernel import OSRELEASE, KernelFacts
 from hwcompat.facts.tmem import TmemFacts
 from hwcompat.facts.xen import XenFacts
 from hwcompat.matchers import version_tuple
@@ -32,29 +32,36 @@ GUEST_CONFIG = {
 GUEST_PARAMS = ("cleancache", "frontswap", "selfballooning", "selfshrinking")
 
 
-def _blocker(item: TmemItem, kernel: KernelFacts, xen: XenFacts) -> str | Unknown | None:
-    """Why tmem cannot work here (a sentence), Unknown when that cannot be told, None when it can work."""
+def _blockers(item: TmemItem, kernel: KernelFacts, xen: XenFacts) -> tuple[list[str], Unknown | None]:
+    """Every reason tmem cannot work here, the guest's own kernel first, each with its evidence.
+
+    Also what could not be told (None when everything could).
+    """
+    found: list[str] = []
+    unknown: Unknown | None = None
+    if item.role == "guest":
+        linux = version_tuple(kernel.release) if isinstance(kernel.release, str) else None
+        if isinstance(kernel.release, Unknown):
+            unknown = kernel.release
+        elif linux is None:
+            unknown = Unknown(f"kernel release {kernel.release!r} has no version number")
+        elif linux >= LINUX_REMOVED:
+            found.append(f"this guest's kernel is Linux {'.'.join(map(str, linux[:2]))} ({kernel.release} in {OSRELEASE}): "
+                         "its tmem driver was removed in Linux 5.3 (with self-ballooning; cleancache followed in 5.17, frontswap in 6.6)")
     want = "dom0" if item.role == "dom0" else "domU"
     if isinstance(xen.role, Unknown):
-        return xen.role
+        return found, unknown or xen.role
     if xen.role != want:
         what = "a Xen Dom0" if want == "dom0" else "a Xen guest"
         gist = "not running under Xen" if xen.role == "none" else f"running as {xen.role}"
-        return f"the tmem {item.role} role needs {what}: {gist} ({xen.how})"
+        found.append(f"the tmem {item.role} role needs {what}: {gist} ({xen.how})")
+        return found, unknown
     v = xen.version_tuple()
-    if v is not None and v >= XEN_REMOVED:
-        return f"tmem cannot work on Xen {xen.version}: it was removed from the hypervisor in Xen 4.13"
-    if item.role == "guest":
-        if isinstance(kernel.release, Unknown):
-            return kernel.release
-        linux = version_tuple(kernel.release)
-        if linux is None:
-            return Unknown(f"kernel release {kernel.release!r} has no version number")
-        if linux >= LINUX_REMOVED:
-            release = ".".join(map(str, linux[:2]))
-            return (f"tmem cannot work on Linux {release}: the driver was removed in 5.3 (with self-ballooning; "
-                    "cleancache followed in 5.17, frontswap in 6.6)")
-    return None
+    if v is None:
+        unknown = unknown or (xen.version if isinstance(xen.version, Unknown) else Unknown(f"Xen version {xen.version!r} has no number"))
+    elif v >= XEN_REMOVED:
+        found.append(f"the hypervisor is Xen {xen.version} ({xen.version_origin}): tmem was removed from it in Xen 4.13")
+    return found, unknown
 
 
 def supported_item(role: str) -> str:
@@ -63,19 +70,23 @@ def supported_item(role: str) -> str:
 
 
 def supported(item: TmemItem, kernel: KernelFacts, xen: XenFacts) -> CheckResult:
-    """Whether this kernel and hypervisor can still do tmem in this role."""
-    blocker = known(_blocker(item, kernel, xen))
-    if blocker:
-        return failed(blocker, "tmem possible", "not possible", xen.origin)
+    """Whether this kernel and hypervisor can still do tmem in this role; every reason it cannot."""
+    found, unknown = _blockers(item, kernel, xen)
+    if found:
+        why = f": {found[0]}" if len(found) == 1 else f", for {len(found)} reasons: " + "; ".join(f"({n}) {b}" for n, b in enumerate(found, 1))
+        also = f" (not known either: {unknown.reason})" if unknown else ""
+        return failed(f"tmem cannot work here{why}{also}", "tmem possible", "not possible", xen.origin)
+    if unknown:
+        known(unknown)
     linux = f"Linux {kernel.release} " if isinstance(kernel.release, str) else ""
     return passed(f"{linux}under Xen {xen.version} can use tmem", "tmem possible", "possible", xen.origin)
 
 
 def _gate(item: TmemItem, kernel: KernelFacts, xen: XenFacts) -> CheckResult | None:
-    blocker = _blocker(item, kernel, xen)
-    if blocker is None:
+    found, unknown = _blockers(item, kernel, xen)
+    if not found and not unknown:
         return None
-    why = "cannot tell whether tmem can work here" if isinstance(blocker, Unknown) else "tmem cannot work here"
+    why = "tmem cannot work here" if found else "cannot tell whether tmem can work here"
     return skipped(f"{why} (see {supported_item(item.role)})")
 
 

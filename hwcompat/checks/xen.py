@@ -14,7 +14,6 @@ from hwcompat.matchers import show
 from hwcompat.profile.model import FieldExpectation, ParamExpectation
 from hwcompat.results import CheckResult, failed, skipped
 
-XEN_VARS = ("GRUB_CMDLINE_XEN", "GRUB_CMDLINE_XEN_DEFAULT")
 ROLE_ITEM = "test_xen_property[role]"
 
 
@@ -69,11 +68,11 @@ def field(exp: FieldExpectation, xen: XenFacts) -> CheckResult:
 
 
 def cmdline(exp: ParamExpectation, xen: XenFacts, kernel: KernelFacts) -> CheckResult:
-    """A hypervisor parameter: on the running Xen (``xl info``) and in GRUB_CMDLINE_XEN[_DEFAULT]."""
+    """A hypervisor parameter: on the running Xen (``xl info``), and for the next boot in the boot loader configuration."""
     skip = not_there(xen)
     if skip:
         return skip
-    return param_both_ways(exp, list(known(xen.cmdline)), "xl info xen_commandline", kernel, XEN_VARS, "/etc/default/grub")
+    return param_both_ways(exp, list(known(xen.cmdline)), "xl info xen_commandline", kernel.boot, "xen")
 
 
 def draft_fields(xen: XenFacts) -> dict[str, object]:

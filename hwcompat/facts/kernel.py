@@ -1,9 +1,10 @@
 """Kernel facts: what the running kernel is and has, and what the next boot will give it.
 
 Running: the release, loaded and built-in modules, modules on disk, /proc/cmdline, the build
-configuration, /proc/swaps. Configured for the next boot: the GRUB defaults (/etc/default/grub,
-then /etc/default/grub.d/*.cfg, as update-grub sources them) and the modules listed to load at
-boot (/etc/modules, /etc/modules-load.d/*.conf). Everything is parsed here, once.
+configuration, /proc/swaps. Configured for the next boot: the command lines of every boot loader
+configuration the machine has (:mod:`hwcompat.facts.boot`: GRUB 2 defaults, GRUB legacy menus,
+BootLoaderSpec entries) and the modules listed to load at boot (/etc/modules,
+/etc/modules-load.d/*.conf). Everything is parsed here, once.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import zlib
 from dataclasses import dataclass
 
 from hwcompat.errors import CannotCheck
-from hwcompat.facts import Unknown, known, parsed, read, then
-from hwcompat.parsers import cmdline, grub_default, kernel_config, modules_list, modules_load, proc_modules, proc_swaps
+from hwcompat.facts import Unknown, boot, parsed, read, then
+from hwcompat.facts.boot import NextBoot
+from hwcompat.parsers import cmdline, kernel_config, modules_list, modules_load, proc_modules, proc_swaps
 from hwcompat.parsers.cmdline import CmdlineParam
 from hwcompat.parsers.proc_swaps import SwapArea
 from hwcompat.sources.base import FactSource
@@ -25,8 +27,6 @@ PROC_MODULES = "/proc/modules"
 SYS_MODULE = "/sys/module"
 CMDLINE = "/proc/cmdline"
 SWAPS = "/proc/swaps"
-GRUB = "/etc/default/grub"
-GRUB_D = "/etc/default/grub.d"
 MODULES_FILE = "/etc/modules"
 MODULES_LOAD_D = "/etc/modules-load.d"
 
@@ -40,9 +40,9 @@ class KernelFacts:
     ``builtin`` is complete only when modules.builtin was read (``builtin_complete``); otherwise
     it holds what /sys/module shows beyond the loaded modules, which misses built-ins without
     parameters. ``uncertain``: modules /sys/module shows while /proc/modules lists none, which
-    are built in or loaded, and cannot be told apart. ``grub`` maps each
-    GRUB variable to the parameters it puts on a command line (Unknown when its value cannot be
-    known without running the shell). ``boot_modules`` maps a module to the file:line listing it.
+    are built in or loaded, and cannot be told apart. ``boot``: each boot loader configuration
+    the next boot may come from, with the command lines it gives (Unknown when none can be told).
+    ``boot_modules`` maps a module to the file:line listing it.
     """
 
     release: str | Unknown
@@ -55,24 +55,11 @@ class KernelFacts:
     config: dict[str, str] | Unknown
     config_origin: str
     swaps: tuple[SwapArea, ...] | Unknown
-    grub: dict[str, Params | Unknown] | Unknown
+    boot: tuple[NextBoot, ...] | Unknown
     boot_modules: dict[str, str] | Unknown
     origin: str
     release_origin: str
     cmdline_origin: str
-
-    def grub_words(self, *names: str) -> list[CmdlineParam]:
-        """The parameters the named GRUB variables put on the command line.
-
-        :raises CannotCheck: when the GRUB files, or one of these variables, cannot be known
-        """
-        words: list[CmdlineParam] = []
-        grub = known(self.grub)
-        for name in names:
-            value = grub.get(name)
-            if value is not None:
-                words += known(value)
-        return words
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,38 +148,6 @@ def _config(source: FactSource, release: str | Unknown) -> tuple[dict[str, str] 
     return Unknown("no kernel config: " + "; ".join(tried)), ""
 
 
-def _grub(source: FactSource) -> dict[str, Params | Unknown] | Unknown:
-    text = read(source, GRUB)
-    if isinstance(text, Unknown):
-        return text
-    files = [(GRUB, text)]
-    try:
-        extra = source.list_dir(GRUB_D) or []
-    except CannotCheck as err:
-        # a .cfg there may override what /etc/default/grub says: without it the result is not known
-        return Unknown(f"{err.reason}, so the final GRUB values cannot be known")
-    for name in extra:
-        if name.endswith(".cfg"):
-            more = read(source, f"{GRUB_D}/{name}")
-            if isinstance(more, Unknown):
-                return more
-            files.append((f"{GRUB_D}/{name}", more))
-    pairs = []
-    for path, body in files:
-        assignments = parsed(grub_default.parse, body, source.where(path))
-        if isinstance(assignments, Unknown):
-            return assignments
-        pairs += [(path, a) for a in assignments]
-    words: dict[str, Params | Unknown] = {}
-    for name, value in grub_default.evaluate(pairs).items():
-        if value.value is None:
-            words[name] = Unknown(f"{name} cannot be known: {value.reason} ({value.where})")
-        else:
-            params = parsed(cmdline.parse, value.value, f"{name} ({value.where})")
-            words[name] = params if isinstance(params, Unknown) else tuple(params)
-    return words
-
-
 def _boot_modules(source: FactSource) -> dict[str, str] | Unknown:
     found: dict[str, str] = {}
     paths = [MODULES_FILE]
@@ -226,13 +181,16 @@ def collect(source: FactSource) -> KernelFacts:
     """Read the running kernel's state and its boot configuration."""
     release = _release(source)
     mods = _modules(source, release)
-    params = parsed(cmdline.parse, read(source, CMDLINE), source.where(CMDLINE))
+    text = read(source, CMDLINE)
+    if text == "":
+        text = Unknown(f"{CMDLINE} looks broken: it is empty (the kernel always ends it with a newline)")
+    params = parsed(cmdline.parse, text, source.where(CMDLINE))
     config, config_origin = _config(source, release)
     swaps = parsed(proc_swaps.parse, read(source, SWAPS), source.where(SWAPS))
     return KernelFacts(
         release=release, loaded=mods.loaded, builtin=mods.builtin, builtin_complete=mods.builtin_complete, uncertain=mods.uncertain,
         on_disk=mods.on_disk,
         cmdline=params if isinstance(params, Unknown) else tuple(params), config=config, config_origin=config_origin,
-        swaps=swaps if isinstance(swaps, Unknown) else tuple(swaps), grub=_grub(source), boot_modules=_boot_modules(source),
+        swaps=swaps if isinstance(swaps, Unknown) else tuple(swaps), boot=boot.collect(source), boot_modules=_boot_modules(source),
         origin=source.where(PROC_MODULES), release_origin=source.where(OSRELEASE), cmdline_origin=source.where(CMDLINE),
     )

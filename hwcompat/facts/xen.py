@@ -29,7 +29,7 @@ class XenFacts:
     """What Xen looks like from this kernel. ``role`` is dom0, domU or none; ``how`` says why.
 
     ``cmdline`` is the running hypervisor's command line (``xen_commandline`` of ``xl info``),
-    already split into parameters.
+    already split into parameters. ``version_origin`` names what the version was read from.
     """
 
     role: str | Unknown
@@ -41,6 +41,7 @@ class XenFacts:
     maxmem_kb: dict[str, int | None] | Unknown
     tmem: tuple[TmemEntry, ...] | Unknown
     origin: str
+    version_origin: str
 
     def version_tuple(self) -> tuple[int, ...] | None:
         """The hypervisor version as numbers, if known."""
@@ -84,13 +85,15 @@ def collect(source: FactSource) -> XenFacts:
     """Find out whether and how this kernel runs under Xen; in Dom0, ask xl."""
     role, how = _role(source)
     version: str | Unknown = _sys_version(source) if role in ("dom0", "domU") else Unknown(how)
+    version_origin = f"{HYPERVISOR}/version"
     if role != "dom0":
         no = Unknown("only a Xen Dom0 can see this")
-        return XenFacts(role, how, version, no, no, no, no, no, source.where(HYPERVISOR))
+        return XenFacts(role, how, version, no, no, no, no, no, source.where(HYPERVISOR), version_origin)
     fields = parsed(xl_info.parse, run_command(source, XL_INFO), "xl info")
     info = then(fields, lambda fs: {f.key: f.value for f in fs})
     if isinstance(version, Unknown) and isinstance(info, dict) and "xen_major" in info:
         version = f"{info['xen_major']}.{info['xen_minor']}{info.get('xen_extra', '')}"
+        version_origin = "xl info"
     line = then(info, lambda i: i.get("xen_commandline", Unknown("xl info has no xen_commandline line")))
     params = then(parsed(cmdline.parse, line, "xl info xen_commandline"), tuple)
     domains = then(parsed(xl_list.parse, run_command(source, XL_LIST), "xl list"), tuple)
@@ -103,4 +106,4 @@ def collect(source: FactSource) -> XenFacts:
         tmem = Unknown(f"Xen {version} has no tmem (removed in Xen 4.13)")
     else:
         tmem = then(parsed(xl_tmem_list.parse, run_command(source, XL_TMEM_LIST), "xl tmem-list -a"), tuple)
-    return XenFacts(role, how, version, info, params, domains, maxmem, tmem, source.where(HYPERVISOR))
+    return XenFacts(role, how, version, info, params, domains, maxmem, tmem, source.where(HYPERVISOR), version_origin)

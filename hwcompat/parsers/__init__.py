@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hwcompat.parsers import (
+    bls,
     cmdline,
     grub_default,
+    grub_legacy,
     ip_json,
     ip_link_text,
     ip_text,
@@ -42,6 +44,9 @@ PARSERS: dict[str, Callable[..., object]] = {
     xl_tmem_list.NAME: xl_tmem_list.parse,
     xentop_batch.NAME: xentop_batch.parse,
     grub_default.NAME: grub_default.parse,
+    grub_legacy.NAME: grub_legacy.parse,
+    bls.NAME: bls.parse,
+    bls.GRUBENV: bls.parse_grubenv,
     cmdline.NAME: cmdline.parse,
     kernel_config.NAME: kernel_config.parse,
     proc_swaps.NAME: proc_swaps.parse,
