@@ -98,6 +98,8 @@ def collect(source: FactSource) -> XenFacts:
     params = then(parsed(cmdline.parse, line, "xl info xen_commandline"), tuple)
     domains = then(parsed(xl_list.parse, run_command(source, XL_LIST), "xl list"), tuple)
     rows = parsed(xentop_batch.parse, run_command(source, XENTOP), " ".join(XENTOP))
+    if isinstance(rows, list) and not rows:
+        rows = Unknown("the output of `xentop -b -i 1 -f` looks broken: it lists no domain (Domain-0 is always there)")
     maxmem = then(rows, lambda rs: {d.name: d.maxmem_kb for d in rs})
     v = version_tuple(version) if isinstance(version, str) else None
     tmem: tuple[TmemEntry, ...] | Unknown

@@ -115,8 +115,11 @@ def parse(text: str) -> list[XentopDomain]:
         if header:
             columns = header
             continue
-        if columns is None or line.lstrip().startswith(_SKIP) or re.match(r"^\s*[0-9]+ domains:", line):
+        if line.lstrip().startswith(_SKIP) or re.match(r"^\s*[0-9]+ domains:", line):
             continue
+        if columns is None:
+            # batch mode prints its header before any row: a row without one cannot be read by name
+            raise ParseError(NAME, line_no, line, "a row before xentop's header line (NAME STATE CPU(sec) ...): the output was cut?")
         v = _row(columns, line_no, line)
         maxmem = None if v["MAXMEM(k)"] == "no limit" else int(v["MAXMEM(k)"])
         records.append(XentopDomain(v["NAME"], v["STATE"], int(v["MEM(k)"]), maxmem, int(v["VCPUS"])))
