@@ -35,6 +35,9 @@ SNAPSHOTS = {
     "vpn-gateway-vlan": "roles/vpn-split-gateway --param vlan_if=eth0.6",
     "docker-host-nat": "hosts/docker-host-nat",
     "centos6-xen44-dom0": "hosts/centos6-xen44-dom0",
+    "wg-quick-fulltunnel": "hosts/wg-quick-fulltunnel",
+    "ubuntu1804-gateway": "hosts/ubuntu1804-gateway",
+    "iproute2-3.10-gateway": "hosts/iproute2-3.10-gateway",
 }
 MUTATIONS = ("empty", "binary", "drop", "cut")
 NOTHING = ""  # a piece of evidence no item depends on (shown in the report only, or unused by the profile)
@@ -56,6 +59,24 @@ GATEWAY = [
     # machine without such tables
     (r"cmd/(iptables-.*|nft_.*)", r"test_network_nat", "empty"),
 ]
+def router(addressed: str, text_only: bool = False) -> list[tuple[str, ...]]:
+    """The routing snapshots without NAT or OpenVPN: JSON, text under -j (4.15), or text only (3.10, whose -j answers are refusals).
+
+    :param addressed: the interfaces whose items check addresses (the others do not read ip addr)
+    """
+    refused = [(r"cmd/ip_(-d_)?-j_.*", NOTHING)] if text_only else []  # 'Option "-j" is unknown': stdout is never read
+    return [*refused,
+            (r"fs/etc/iproute2/rt_tables", NOTHING),
+            (r"fs/proc/sys/kernel/(hostname|osrelease)", NOTHING),
+            (r"fs/proc/sys/net/ipv4/ip_forward", r"test_network_(forwarding|path|no_leak)"),
+            (r"fs/proc/sys/net/ipv4/conf/.*/rp_filter", r"test_network_(rp_filter|path|no_leak)"),
+            (r"fs/proc/sys/net/ipv4/conf/.*", NOTHING),
+            (r"cmd/ip_-d_-j_link_show|cmd/ip_-d_link_show", r"test_network_interface"),
+            (r"cmd/ip_-j_addr_show|cmd/ip_addr_show", rf"test_network_interface\[({addressed})\]"),
+            (r"cmd/ip_-j_rule_show|cmd/ip_rule_show", r"test_network_(rule|path|no_leak)"),
+            (r"cmd/ip_-j_route_show_table_all|cmd/ip_route_show_table_all", r"test_network_(route|path|no_leak)")]
+
+
 PUBLISHED_BOARD = [  # the snapshots built from published lspci listings: PCI and DMI only
     (r"fs/sys/(bus|devices)/pci.*", "PCI"),
     (r"fs/sys/class/dmi/id/(?P<name>board_vendor|board_name)", r"test_dmi_property\[{name}\]"),
@@ -130,6 +151,9 @@ CONSUMERS: dict[str, list[tuple[str, ...]]] = {
     "x10sae-xeon-radeon": PUBLISHED_BOARD,
     "x10slm-f": PUBLISHED_BOARD,
     "vpn-gateway-vlan": GATEWAY,
+    "wg-quick-fulltunnel": router("wg0|enp1s0"),
+    "ubuntu1804-gateway": router("enp0s8|enp0s3"),
+    "iproute2-3.10-gateway": router("br6|eth0", text_only=True),
     "docker-host-nat": [
         (r"fs/proc/net/ip_tables_names", NOTHING),  # only says whether to ask: the listing itself is the evidence
         (r"fs/proc/sys/kernel/osrelease|cmd/iptables-save_-t_nat", r"test_network_nat"),

@@ -44,7 +44,7 @@ def interface(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
     links = known(net.links)
     link = links.get(exp.name)
     if link is None:
-        return failed(f"missing: no interface {exp.name} (have: {', '.join(sorted(links))})", source="ip -d -j link show")
+        return failed(f"missing: no interface {exp.name} (have: {', '.join(sorted(links))})", source=net.links_from)
     problems = []
     for name, found in (("kind", link.kind), ("vlan_id", link.vlan_id), ("parent", link.parent)):
         if exp.get(name) is not None:
@@ -67,7 +67,8 @@ def interface(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
         missing = [a for a in addresses if str(ipaddress.IPv4Interface(a)) not in have_addrs]
         if missing:
             problems.append(f"addresses missing: {', '.join(missing)} (has: {', '.join(sorted(have_addrs)) or 'none'})")
-    return _result(problems, f"{link.kind or 'interface'} {exp.name}, {'up' if 'UP' in link.flags else 'down'}", "ip -d -j link show")
+    source = net.links_from if not exp.get("addresses") else f"{net.links_from}; {net.addrs_from}"
+    return _result(problems, f"{link.kind or 'interface'} {exp.name}, {'up' if 'UP' in link.flags else 'down'}", source)
 
 
 def forwarding(exp: NetExpectation, net: NetworkFacts) -> CheckResult:

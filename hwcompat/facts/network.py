@@ -65,6 +65,8 @@ class NetworkFacts:
     conf: dict[str, dict[str, int]] | Unknown = field(default_factory=dict)
     rules_from: str = "ip -j rule show"
     routes_from: str = "ip -j route show table all"
+    links_from: str = "ip -d -j link show"
+    addrs_from: str = "ip -j addr show"
 
     def table_id(self, name: str) -> str:
         """A table as the kernel lists it when it has no name (``hma`` -> ``3`` via rt_tables)."""
@@ -157,9 +159,14 @@ def _sysctl(source: FactSource, path: str) -> int | Unknown:
 def collect(source: FactSource) -> NetworkFacts:
     """Read the network state through iproute2, procfs, the NAT tools and /etc."""
     # the text forms keep -d: without it iproute2 prints no kinds, and ip_link_text refuses such a listing
-    found_links, _ = _ip(source, ["ip", "-d", "-j", "link", "show"], ip_json.parse_links, ["ip", "-d", "link", "show"], ip_link_text.parse_links)
+    found_links, links_from = _ip(source, ["ip", "-d", "-j", "link", "show"], ip_json.parse_links, ["ip", "-d", "link", "show"], ip_link_text.parse_links)
     links = then(found_links, lambda found: {link.ifname: link for link in found})
-    addrs, _ = _ip(source, ["ip", "-j", "addr", "show"], ip_json.parse_addrs, ["ip", "addr", "show"], ip_link_text.parse_addrs)
+    addrs, addrs_from = _ip(source, ["ip", "-j", "addr", "show"], ip_json.parse_addrs, ["ip", "addr", "show"], ip_link_text.parse_addrs)
+    # the loopback interface is always there, with 127.0.0.1: a listing without any is not of a running machine
+    if isinstance(found_links, tuple) and not found_links:
+        links = Unknown("the interface listing looks broken: it holds no interface at all (lo is always there)")
+    if isinstance(addrs, tuple) and not addrs:
+        addrs = Unknown("the address listing looks broken: it holds no address at all (lo has 127.0.0.1)")
     rules, rules_from = _ip(source, ["ip", "-j", "rule", "show"], ip_json.parse_rules, ["ip", "rule", "show"], ip_text.parse_rules)
     routes, routes_from = _ip(source, ["ip", "-j", "route", "show", "table", "all"], ip_json.parse_routes,
                               ["ip", "route", "show", "table", "all"], ip_text.parse_routes)
@@ -194,7 +201,7 @@ def collect(source: FactSource) -> NetworkFacts:
         if not isinstance(listed, Unknown):
             tables.update({t.name: t.id for t in listed})
     return NetworkFacts(links, addrs, rules, routes, forwarding, rp, tables, _openvpn(source), f"{rules_from}; {routes_from}; /proc/sys/net",
-                        conf, rules_from, routes_from)
+                        conf, rules_from, routes_from, links_from, addrs_from)
 
 
 def _listing(source: FactSource, path: str) -> list[str]:
