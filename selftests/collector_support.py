@@ -55,14 +55,14 @@ def shell(name: str) -> list[str]:
 
 
 def collect_sh(out: Path, shell_name: str = "dash", *, path: str | None = None, root: Path | None = None,
-               prefix: tuple[str, ...] = (), timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the sh collector (``prefix`` e.g. runs it as another user) writing ``out``."""
+               prefix: tuple[str, ...] = (), script: Path = COLLECTOR, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the sh collector (``prefix`` e.g. runs it as another user, then from a copy in ``script``) writing ``out``."""
     env = {k: v for k, v in os.environ.items() if k != "HWCOMPAT_COLLECT_ROOT"}
     if path is not None:
         env["PATH"] = path
     if root is not None:
         env["HWCOMPAT_COLLECT_ROOT"] = str(root)
-    return subprocess.run([*prefix, *shell(shell_name), str(COLLECTOR), "--out", str(out)], capture_output=True, text=True, env=env,
+    return subprocess.run([*prefix, *shell(shell_name), str(script), "--out", str(out)], capture_output=True, text=True, env=env,
                           timeout=timeout, check=False)
 
 
