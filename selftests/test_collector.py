@@ -32,6 +32,7 @@ import pytest
 
 from hwcompat.errors import CannotCheck, SnapshotError
 from hwcompat.facts.cache import DOMAINS, FactCache
+from hwcompat.sources import live
 from hwcompat.sources.snapshot import SnapshotSource
 from selftests.collector_support import (
     COLLECTOR,
@@ -351,6 +352,21 @@ def test_every_branch_is_recorded_the_same_by_sh_and_python(tmp_path: Path, vari
     base, mutations = VARIANTS[variant]
     root, path = build(tmp_path, base, mutations, shell_name)
     compare(tmp_path, root, path, shell_name)
+
+
+def test_a_command_that_hangs_is_left_out_as_hwcompat_snapshot_leaves_it_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, path = build(tmp_path, "vpn-gateway", [], SHELLS[0])
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "nft").write_text("#!/bin/sh\nsleep 20\n")
+    (slow / "nft").chmod(0o755)
+    monkeypatch.setattr(live, "COMMAND_TIMEOUT_S", 1)
+    monkeypatch.setenv("HWCOMPAT_COLLECT_TIMEOUT", "1")
+    started = time.monotonic()
+    _, sh = compare(tmp_path, root, f"{slow}{os.pathsep}{path}", SHELLS[0])
+    assert time.monotonic() - started < 15
+    commands = manifest_view(sh)["commands"]
+    assert ("nft", "-j", "list", "ruleset") not in commands and ("iptables-nft-save", "-t", "nat") in commands  # type: ignore[operator]
 
 
 def test_credential_files_are_stat_ed_never_read(tmp_path: Path) -> None:
