@@ -1,4 +1,4 @@
-"""The ``hwcompat`` command: run | snapshot | capture | profiles.
+"""The ``hwcompat`` command: run | snapshot | capture | profiles | fleet | diff | redact | collector | firstboot-unit.
 
 Exit codes are pytest's: 0 all passed, 1 some checks failed, 2 interrupted, 3 internal error,
 4 usage or profile error (the message names FILE:LINE), 5 nothing collected.
@@ -213,6 +213,16 @@ def _certify(args: argparse.Namespace, out: Path, snapshots: list[str], certify:
     return EXIT_OK
 
 
+def cmd_collector(args: argparse.Namespace) -> int:
+    """Print the POSIX sh collector (to copy to a host that cannot run hwcompat), or the Ansible playbook's path."""
+    here = Path(__file__).resolve().parent
+    if args.playbook:
+        print(here / "ansible" / "collect.yml")
+    else:
+        sys.stdout.write((here / "collector" / "hwcompat-collect").read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
 def _params(given: list[str]) -> dict[str, str]:
     out = {}
     for item in given:
@@ -331,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--out", required=True, metavar="FILE.yaml")
     cap.add_argument("--name", help="profile name (default: the file name)")
     cap.add_argument("--force", action="store_true", help="overwrite --out")
+    coll = sub.add_parser("collector", help="print the sh collector for old hosts (sh hwcompat-collect --out S.tar.gz)")
+    coll.add_argument("--playbook", action="store_true", help="print the path of the Ansible playbook that runs it on many hosts")
     prof = sub.add_parser("profiles", help="list | show P | lint [P ...] | schema")
     prof.add_argument("action", choices=["list", "show", "lint", "schema"])
     prof.add_argument("refs", nargs="*", metavar="P")
@@ -342,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hwcompat`` console script."""
     args = build_parser().parse_args(argv)
     handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "capture": cmd_capture, "profiles": cmd_profiles, "redact": cmd_redact, "diff": cmd_diff,
-                "fleet": cmd_fleet, "firstboot-unit": cmd_firstboot_unit}
+                "fleet": cmd_fleet, "firstboot-unit": cmd_firstboot_unit, "collector": cmd_collector}
     try:
         return handlers[args.command](args)
     except (ProfileError, SnapshotError) as err:

@@ -116,6 +116,27 @@ class RecordingSource:
         self.calls["cpuid_flags"] = flags
         return flags
 
+    def through_links(self, path: str) -> str:
+        """Where a path read through recorded symlinks lands inside the snapshot (an absolute target stays inside it).
+
+        A file read as /etc/modules-load.d/x.conf, a link to /srv/conf/x.conf, is written at
+        fs/srv/conf/x.conf beside the link, so a directory and a tarball replay it the same way.
+        """
+        parts = [p for p in path.split("/") if p]
+        done = "/"
+        hops = 0
+        while parts:
+            step = posixpath.join(done, parts.pop(0))
+            target = self.links.get(step)
+            if target is not None and hops < 40:
+                hops += 1
+                base = target if target.startswith("/") else posixpath.join(posixpath.dirname(step), target)
+                parts = [p for p in posixpath.normpath(base).split("/") if p] + parts
+                done = "/"
+                continue
+            done = step
+        return done
+
     def manifest(self, hostname: str) -> dict[str, object]:
         """The manifest.json content for what was recorded so far."""
         commands = [
@@ -132,7 +153,7 @@ class RecordingSource:
             "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "captured_by": f"hwcompat {__version__}",
             "hostname": hostname,
-            "recorded": sorted(set(self.files) | set(self.links) | self.absent),
+            "recorded": sorted(set(self.files) | {self.through_links(p) for p in self.files} | set(self.links) | self.absent),
             "listed": {path: names for path, names in sorted(self.dirs.items())},
             "commands": commands,
             "calls": dict(sorted(self.calls.items())),
@@ -147,7 +168,7 @@ class RecordingSource:
             out.append(("fs" + path, "link", target))
             seen.add(path)
         for path, text in sorted(self.files.items()):
-            out.append(("fs" + path, "file", text))
+            out.append(("fs" + self.through_links(path), "file", text))
             seen.add(path)
         for path in sorted(set(self.dirs) | self.subdirs):
             if path not in seen:
