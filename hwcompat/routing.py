@@ -49,7 +49,7 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule
+from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule, dotted_quad, gc_paused
 
 EHOSTUNREACH = "No route to host"
 ENETUNREACH = "Network is unreachable"
@@ -142,6 +142,10 @@ class Answer:
         return f"leaves through {self.dev}{via} (table {self.table}, rule {self.rule}: {self.route})"
 
 
+#: table number -> [(prefix length, {network: [routes, in listing order]})], longest prefix first
+RouteIndex = dict[str, list[tuple[int, dict[int, list[Route]]]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Fib:
     """What the evaluator reads: rules, routes, forwarding, conf/*/ sysctls, interfaces, addresses, table names.
@@ -162,6 +166,8 @@ class Fib:
     links: Mapping[str, IpLink] | None = None
     addrs: Sequence[IpAddr] | None = None
     tables: Mapping[str, int] = field(default_factory=dict)
+    #: :func:`index_routes` of routes; filled on the first look-up when given empty
+    index: RouteIndex = field(default_factory=dict, compare=False, repr=False)
 
 
 class Undecided(Exception):
@@ -198,13 +204,53 @@ class _Hit:
     error: str | None = None
 
 
-def _tid(name: str, tables: Mapping[str, int]) -> str:
+def table_number(name: str, tables: Mapping[str, int]) -> str:
     """A table's number as text, whatever name it was listed under (``main``, ``254``, an rt_tables name)."""
     if name in BUILTIN_TABLES:
         return str(BUILTIN_TABLES[name])
     if name.isdigit():
         return str(int(name))
     return str(tables[name]) if name in tables else name
+
+
+def prefix(addr: str, plen: int | None) -> tuple[int, int]:
+    """A recorded destination as (network, prefix length), host bits dropped as the kernel matches them.
+
+    The common dotted-quad forms are read directly (a full routing table has a million); anything
+    else goes through :func:`_net`.
+    """
+    quad = dotted_quad(addr)
+    if quad is not None:
+        value, length = quad
+        n = length if length is not None else (plen if plen is not None else 32)
+        return (value >> (32 - n) << (32 - n) if n else 0), n
+    net = _net(addr, plen)
+    return int(net.network_address), net.prefixlen
+
+
+def index_routes(routes: Sequence[Route], tables: Mapping[str, int]) -> RouteIndex:
+    """IPv4 routes by table number, then prefix length (longest first), then network, in listing order.
+
+    Built once per listing: a look-up then tries one dictionary per prefix length in use instead
+    of every route (a full Internet table has a million).
+    """
+    grouped: dict[str, dict[int, dict[int, list[Route]]]] = {}
+    with gc_paused():
+        for r in routes:
+            if r.family != "inet":
+                continue
+            net, plen = prefix(r.dst, None) if r.dst != "default" else (0, 0)
+            grouped.setdefault(table_number(r.table, tables), {}).setdefault(plen, {}).setdefault(net, []).append(r)
+    index = {tid: sorted(by_len.items(), reverse=True) for tid, by_len in grouped.items()}
+    index[""] = []  # no table is numbered "": marks the index as built, even for a listing without IPv4 routes
+    return index
+
+
+def _table_index(fib: Fib, table: str) -> list[tuple[int, dict[int, list[Route]]]]:
+    """One table's level of the route index (built on the first look-up when the Fib was made without one)."""
+    if not fib.index:
+        fib.index.update(index_routes(fib.routes, fib.tables))
+    return fib.index.get(table, [])
 
 
 def _net(addr: str, plen: int | None) -> ipaddress.IPv4Network:
@@ -368,18 +414,16 @@ def _conf(fib: Fib, dev: str, key: str, what: str) -> int:
 def _lookup(fib: Fib, table: str, flow: _Flow, removed: frozenset[str]) -> tuple[Route, tuple[tuple[str | None, str | None], ...]] | None:
     """fib_table_lookup: the route chosen in one table (with its usable nexthops), or None (none, or every one unusable)."""
     candidates = []
-    for i, r in enumerate(fib.routes):
-        if r.family != "inet" or _tid(r.table, fib.tables) != table:
-            continue
-        net = _net(r.dst, None)
-        if flow.dst not in net:
-            continue
-        tos = 0
-        if r.tos is not None:
-            tos = _dsfield(r.tos, f"route {_text(r)}", "tos") & 0xFC
-            if tos and tos != (flow.tos & 0x1C):
-                continue
-        candidates.append(((-net.prefixlen, -tos, r.metric, i), r))
+    dst = int(flow.dst)
+    for plen, nets in _table_index(fib, table):
+        # one network per prefix length holds dst, so the order within its list is the listing order that breaks ties
+        for i, r in enumerate(nets.get(dst >> (32 - plen) << (32 - plen) if plen else 0, ())):
+            tos = 0
+            if r.tos is not None:
+                tos = _dsfield(r.tos, f"route {_text(r)}", "tos") & 0xFC
+                if tos and tos != (flow.tos & 0x1C):
+                    continue
+            candidates.append(((-plen, -tos, r.metric, i), r))
     for _, r in sorted(candidates, key=lambda c: c[0]):
         if r.type in _ERRORS or r.type == "throw":
             return r, ()
@@ -442,13 +486,13 @@ def _rule_table(fib: Fib, rule: RouteRule, flow: _Flow) -> str:
         if link is None or link.vrf_table is None:
             raise Undecided(f"rule {rule.priority} looks up the table of VRF {vrf}, which was not recorded")
         return str(link.vrf_table)
-    table = _tid(rule.table or "main", fib.tables)
+    table = table_number(rule.table or "main", fib.tables)
     return "254" if table == "0" else table  # fib_get_table: table 0 is main
 
 
 def _suppressed(fib: Fib, rule: RouteRule, route: Route, hops: tuple[tuple[str | None, str | None], ...]) -> bool:
     """fib4_rule_suppress: the route's prefix length is <= suppress_prefixlength, or its first nexthop's device is in suppress_ifgroup."""
-    if rule.suppress_prefixlen is not None and _net(route.dst, None).prefixlen <= rule.suppress_prefixlen:
+    if rule.suppress_prefixlen is not None and prefix(route.dst, None)[1] <= rule.suppress_prefixlen:
         return True
     if rule.suppress_ifgroup is None:
         return False
@@ -578,7 +622,7 @@ def _source_check(fib: Fib, q: Query, oif: str | None, removed: frozenset[str], 
     """
     assert q.iif is not None
     mode = max(fib.rp_filter.get("all", 0), fib.rp_filter.get(q.iif, 0))
-    default_rules = {(r.priority, _tid(r.table or "", fib.tables)) for r in fib.rules} == _DEFAULT_RULES and len(fib.rules) == 3
+    default_rules = {(r.priority, table_number(r.table or "", fib.tables)) for r in fib.rules} == _DEFAULT_RULES and len(fib.rules) == 3
     mark = q.mark if q.mark and _conf(fib, q.iif, "src_valid_mark", "the reverse-path look-up of a marked packet") else 0
     back_flow = replace(_flow(fib, q, dst, q.src, oif, mark, (q.dport, q.sport), q.iif), uid=0)
     name = RP_NAMES.get(mode, "off")

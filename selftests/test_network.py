@@ -128,7 +128,7 @@ def test_missing_masquerade_says_what_to_add(gw: Path) -> None:
      "test_network_interface[eth0.6]", "vlan_id expected 6, found 7"),
     (lambda g: (g / "cmd/ip_-j_route_show_table_all").write_text((g / "cmd/ip_-j_route_show_table_all").read_text().replace(
         '{"dst":"default","dev":"tun-hma","table":"3","scope":"link","flags":[]},', "")),
-     "test_network_route[3/default]", "missing: no route to default in table 3 (table 3: empty)"),
+     "test_network_route[3/default]", "missing: no route to default in table 3 (table 3: no IPv4 route)"),
     (lambda g: (g / "cmd/ip_-j_rule_show").write_text((g / "cmd/ip_-j_rule_show").read_text().replace('"table":"3"', '"table":"4"')),
      "test_network_rule[201]", "table expected 3, found '4'"),
 ])

@@ -14,15 +14,13 @@ from hwcompat.matchers import from_data, show
 from hwcompat.parsers.ip_json import RouteRule
 from hwcompat.profile.model import NetExpectation
 from hwcompat.results import CheckResult, cannot_check, failed, passed
-from hwcompat.routing import PROTOCOLS, Answer, Query, route_packet
+from hwcompat.routing import PROTOCOLS, Answer, Query, prefix, route_packet, table_number
 
-BUILTIN_TABLES = {"main": "254", "local": "255", "default": "253", "unspec": "0"}
 RP_MODES = {0: "off", 1: "strict", 2: "loose"}
 
 
 def _table(net: NetworkFacts, name: object) -> str:
-    text = str(name)
-    return BUILTIN_TABLES.get(text, net.table_id(text))
+    return net.table_id(str(name))
 
 
 def _network(text: str | None, plen: int | None = None) -> ipaddress.IPv4Network | None:
@@ -146,12 +144,14 @@ def rule(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
 def route(exp: NetExpectation, net: NetworkFacts) -> CheckResult:
     """A route of a table: destination, device, gateway, type."""
     table, _, dst = exp.name.partition("/")
-    want_net = _network(dst)
-    in_table = [r for r in known(net.routes) if _table(net, r.table) == _table(net, table)]
-    found = [r for r in in_table if _network(r.dst) == want_net]
+    want_net, want_len = prefix(dst, None) if dst != "default" else (0, 0)
+    levels = net.route_index().get(table_number(table, net.rt_tables), [])
+    found = next((nets.get(want_net, []) for plen, nets in levels if plen == want_len), [])
     if not found:
-        listing = "; ".join(f"{r.type + ' ' if r.type != 'unicast' else ''}{r.dst} {('dev ' + r.dev) if r.dev else ''}".strip() for r in in_table)
-        return failed(f"missing: no route to {dst} in table {table} (table {table}: {listing or 'empty'})", source=net.routes_from)
+        in_table = [r for _, nets in levels for routes in nets.values() for r in routes]
+        listing = "; ".join(f"{r.type + ' ' if r.type != 'unicast' else ''}{r.dst} {('dev ' + r.dev) if r.dev else ''}".strip() for r in in_table[:20])
+        more = f"; and {len(in_table) - 20} more" if len(in_table) > 20 else ""
+        return failed(f"missing: no route to {dst} in table {table} (table {table}: {listing or 'no IPv4 route'}{more})", source=net.routes_from)
     problems = []
     for r in found[:1]:
         for name, have in (("dev", r.dev), ("via", r.gateway), ("type", r.type)):

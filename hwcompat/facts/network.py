@@ -25,7 +25,7 @@ from hwcompat.facts import Unknown, broken_input, known, parsed, read, run_comma
 from hwcompat.parsers import ip_json, ip_link_text, ip_text, openvpn_conf, rt_tables
 from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule
 from hwcompat.parsers.openvpn_conf import OvpnDirective
-from hwcompat.routing import Answer, Fib, Query
+from hwcompat.routing import BUILTIN_TABLES, Answer, Fib, Query, RouteIndex, index_routes
 from hwcompat.sources.base import FactSource, FileStat
 
 T = TypeVar("T")
@@ -67,18 +67,29 @@ class NetworkFacts:
     routes_from: str = "ip -j route show table all"
     links_from: str = "ip -d -j link show"
     addrs_from: str = "ip -j addr show"
+    _fib: list[Fib] = field(default_factory=list, compare=False, repr=False)  # built once: its route index serves every item
+
+    _index: RouteIndex = field(default_factory=dict, compare=False, repr=False)  # built once, for the route items and the evaluator
 
     def table_id(self, name: str) -> str:
-        """A table as the kernel lists it when it has no name (``hma`` -> ``3`` via rt_tables)."""
-        return str(self.rt_tables.get(name, name))
+        """A table as the kernel lists it when it has no name (``main`` -> ``254``, ``hma`` -> ``3`` via rt_tables)."""
+        return str(BUILTIN_TABLES[name]) if name in BUILTIN_TABLES else str(self.rt_tables.get(name, name))
+
+    def route_index(self) -> RouteIndex:
+        """The IPv4 routes by table, prefix length and network (routing.index_routes). Raises CannotCheck when the routes are unknown."""
+        if not self._index:
+            self._index.update(index_routes(known(self.routes), self.rt_tables))
+        return self._index
 
     def fib(self) -> Fib:
         """What the routing evaluator reads. Raises CannotCheck when rules, routes, forwarding or rp_filter are unknown."""
-        links = None if isinstance(self.links, Unknown) else self.links
-        addrs = None if isinstance(self.addrs, Unknown) else self.addrs
-        conf = {} if isinstance(self.conf, Unknown) else self.conf
-        return Fib(known(self.rules), known(self.routes), bool(known(self.forwarding)), known(self.rp_filter), conf, links, addrs,
-                   self.rt_tables)
+        if not self._fib:
+            links = None if isinstance(self.links, Unknown) else self.links
+            addrs = None if isinstance(self.addrs, Unknown) else self.addrs
+            conf = {} if isinstance(self.conf, Unknown) else self.conf
+            self._fib.append(Fib(known(self.rules), known(self.routes), bool(known(self.forwarding)), known(self.rp_filter), conf, links, addrs,
+                                 self.rt_tables, self.route_index()))
+        return self._fib[0]
 
 
 @dataclass(frozen=True, slots=True)
