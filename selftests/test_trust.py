@@ -314,10 +314,10 @@ def no_manifest_yet(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(("build", "words"), [
-    (gzip_bomb_member, "has 10737418240 bytes, more than the 64 MiB"),
+    (gzip_bomb_member, "has 10737418240 bytes, more than the 256 MiB"),
     (corrupted_crc, "not a readable .tar.gz"),
     (missing_trailer, "not a readable .tar.gz"),
-    (sparse_file, "has 21474836480 bytes, more than the 64 MiB"),
+    (sparse_file, "has 21474836480 bytes, more than the 256 MiB"),
     (fifo, "'fs/proc/cpuinfo' is a FIFO"),
     (device_node, "'fs/dev/null' is a device node"),
     (duplicate_command, "records `xl info` a second time"),

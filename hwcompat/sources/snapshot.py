@@ -32,7 +32,7 @@ from hwcompat.sources.base import CommandOutput, FileStat, UdevDevice, walk_pci_
 FORMAT = "hwcompat-snapshot/1"
 MAX_LINK_HOPS = 40
 #: bounds on what a snapshot may hold: one file, all files together, how many entries, the manifest
-MAX_MEMBER_BYTES = 64 << 20
+MAX_MEMBER_BYTES = 256 << 20  # a full Internet table is about 110 MB of ip -j route
 MAX_TOTAL_BYTES = 512 << 20
 MAX_ENTRIES = 200_000
 MAX_MANIFEST_BYTES = 16 << 20
