@@ -230,6 +230,22 @@ def test_impossible_addresses_are_cannot_check_naming_the_command_and_exit_3(tmp
     assert items["test_network_rule[201]"]["outcome"] == "passed"
 
 
+@pytest.mark.parametrize(("listing", "command", "item"), [
+    ("cmd/ip_-j_route_show_table_all", "ip -j route show table all", "test_network_path[vlan-to-internet]"),
+    ("cmd/ip_-j_addr_show", "ip -j addr show", "test_network_interface[vlan]"),
+    ("cmd/nft_-j_list_ruleset", "nft -j list ruleset", "test_network_nat[tunnel]"),
+])
+def test_json_nested_beyond_any_tool_output_is_cannot_check_not_a_traceback(tmp_path: Path, listing: str, command: str, item: str) -> None:
+    snap = _copy(GATEWAY, tmp_path / "gw")
+    (snap / listing).write_text("[" * 200_000 + "\n")
+    out = tmp_path / "r.json"
+    proc = hwcompat("run", "--profile", "hosts/vpn-gateway", "--snapshot", str(snap), "--json", str(out))
+    assert proc.returncode == 3 and "Traceback" not in proc.stdout + proc.stderr and "RecursionError" not in proc.stdout
+    items = {i["test"].split("::")[1]: i for i in json.loads(out.read_text())["items"]}
+    message = items[item]["results"][0]["message"]
+    assert message.startswith(f"cannot check: {command} line 1:") and "nested deeper" in message, message
+
+
 # --- hostile snapshots are refused within bounds ------------------------------------------------
 
 def _targz(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:

@@ -205,6 +205,8 @@ def _load(name: str, text: str) -> list[dict[str, Any]]:
             raise BareRouteType(name, err.lineno, bare.group(0), "not JSON: iproute2 4.17-4.20 printed the route type without its "
                                 "key (fixed in iproute2 5.0, commit 0736617; iproute2 issue #37)") from None
         raise ParseError(name, err.lineno, line, f"not JSON: {err.msg}") from None
+    except RecursionError:
+        raise ParseError(name, 1, text[:80], "nested deeper than any ip output (Python's JSON reader gave up)") from None
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
         raise ParseError(name, 1, text[:80], "expected a JSON array of objects")
     return data
@@ -551,7 +553,7 @@ def parse_routes(text: str) -> list[Route]:
     with gc_paused():
         try:
             data = json.loads(text, object_hook=hook) if text.strip() else []
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             data = None  # _load raises it with its line
         if isinstance(data, list) and sum(type(e) is Route for e in data) == made and all(type(e) in (Route, dict) for e in data):
             return [e if type(e) is Route else _full_route(e, memo) for e in data]

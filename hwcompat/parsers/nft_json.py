@@ -108,6 +108,8 @@ def parse(text: str) -> list[NftTable]:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise ParseError(NAME, err.lineno, lines[err.lineno - 1] if 0 < err.lineno <= len(lines) else "", f"not JSON: {err.msg}") from None
+    except RecursionError:
+        raise ParseError(NAME, 1, text[:80], "nested deeper than any nft output (Python's JSON reader gave up)") from None
     items = data.get("nftables") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ParseError(NAME, 1, text[:80], "expected an object with an 'nftables' array")
