@@ -13,21 +13,23 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from hwcompat import acceptance
-from hwcompat.checks import network
 from hwcompat.errors import CannotCheck, ProfileError, SnapshotError
 from hwcompat.facts.cache import FactCache
 from hwcompat.plan import BY_NAME, ItemKind
 from hwcompat.profile import loader
 from hwcompat.profile.model import Expectation, Profile
 from hwcompat.results import cannot_check
-from hwcompat.routing import Query
 from hwcompat.sources import open_source
 from hwcompat.sources.base import FactSource
 from hwcompat.waivers import Waivers
+
+if TYPE_CHECKING:
+    from hwcompat.routing import Query
 
 ACCEPTANCE_DIRS = ("tests_hw", "tests_xen", "tests_net")
 EXIT_BROKEN_INPUT = 3
@@ -128,7 +130,12 @@ def parse_params(given: list[str]) -> dict[str, str]:
 
 def route_queries(profile: Profile) -> tuple[Query, ...]:
     """The packets the profile's ``network.paths`` ask about."""
-    return tuple(network.query(e) for e in profile.network if e.kind == "paths")
+    paths = [e for e in profile.network if e.kind == "paths"]
+    if not paths:
+        return ()
+    from hwcompat.checks import network  # noqa: PLC0415 - the routing stack loads only for a profile with paths
+
+    return tuple(network.query(e) for e in paths)
 
 
 def state(config: pytest.Config) -> RunState:

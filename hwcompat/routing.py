@@ -49,6 +49,7 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from hwcompat.ipnames import PROTOCOLS
 from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule, dotted_quad, gc_paused
 
 EHOSTUNREACH = "No route to host"
@@ -61,15 +62,6 @@ _RULE_ERRORS = {"unreachable": ENETUNREACH, "blackhole": EINVAL, "prohibit": EAC
 BUILTIN_TABLES = {"local": 255, "main": 254, "default": 253, "unspec": 0}
 RP_NAMES = {1: "strict", 2: "loose"}
 
-#: IP protocol names as /etc/protocols (netbase) spells them, which ip rule prints for ipproto
-PROTOCOLS = {
-    "ip": 0, "hopopt": 0, "icmp": 1, "igmp": 2, "ggp": 3, "ipencap": 4, "st": 5, "tcp": 6, "egp": 8, "igp": 9, "pup": 12, "udp": 17,
-    "hmp": 20, "xns-idp": 22, "rdp": 27, "iso-tp4": 29, "dccp": 33, "xtp": 36, "ddp": 37, "idpr-cmtp": 38, "ipv6": 41,
-    "ipv6-route": 43, "ipv6-frag": 44, "idrp": 45, "rsvp": 46, "gre": 47, "esp": 50, "ah": 51, "skip": 57, "ipv6-icmp": 58,
-    "ipv6-nonxt": 59, "ipv6-opts": 60, "rspf": 73, "vmtp": 81, "eigrp": 88, "ospf": 89, "ax.25": 93, "ipip": 94, "etherip": 97,
-    "encap": 98, "pim": 103, "ipcomp": 108, "vrrp": 112, "l2tp": 115, "isis": 124, "sctp": 132, "fc": 133, "mobility-header": 135,
-    "udplite": 136, "mpls-in-ip": 137, "manet": 138, "hip": 139, "shim6": 140, "wesp": 141, "rohc": 142, "ethernet": 143,
-}
 #: protocols whose first four bytes the flow dissector reads as ports (net/core/flow_dissector.c proto_ports_offset)
 PORT_PROTOCOLS = frozenset({6, 17, 33, 50, 51, 132, 136})
 #: DS field names of iproute2's etc/iproute2/rt_dsfield (current, and before 2014)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hwcompat.parsers import PARSERS
+from hwcompat.parsers.registry import PARSERS
 from hwcompat.sources.base import UdevDevice
 
 DATA = Path(__file__).parent / "data" / "parsers"

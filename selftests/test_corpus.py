@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hwcompat.errors import ParseError
-from hwcompat.parsers import PARSERS
+from hwcompat.parsers.registry import PARSERS
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 EXPECTED = CORPUS / "EXPECTED.json"

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hwcompat.errors import ParseError
-from hwcompat.parsers import PARSERS, ip_json, ip_text, modules_list, proc_cpuinfo, proc_meminfo, proc_modules, sysfs_pci
+from hwcompat.parsers import ip_json, ip_text, modules_list, proc_cpuinfo, proc_meminfo, proc_modules, sysfs_pci
+from hwcompat.parsers.registry import PARSERS
 from hwcompat.sources.base import UdevDevice
 from selftests.pairs import expected_path, inputs, parser_of, run
 

@@ -7,7 +7,10 @@ plan turns into the failing "cannot check" item. Subject and profile origin are 
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from hwcompat.facts import Unknown, known
 from hwcompat.matchers import Formatter, Matcher, Scalar, show
@@ -26,6 +29,19 @@ def compare(matcher: Matcher, found: Scalar | Unknown, source: str, fmt: Formatt
 
 
 # The domain modules import compare() from here, so they are imported after it (tests call checks.<domain>.<check>).
-from hwcompat.checks import cpu, cpuid, dmi, kernel, memory, nat, network, pci, tmem, xen  # noqa: E402
+from hwcompat.checks import cpu, cpuid, dmi, kernel, memory, pci, tmem, xen  # noqa: E402
+
+if TYPE_CHECKING:
+    from hwcompat.checks import nat, network
+
+#: loaded on first use: the routing evaluator, the NAT walk and their parsers are a fifth of a run's
+#: import time, and a profile without a network section never needs them
+LATER = ("nat", "network")
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in LATER:
+        return importlib.import_module(f"hwcompat.checks.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["compare", "cpu", "cpuid", "dmi", "kernel", "memory", "nat", "network", "pci", "tmem", "xen"]

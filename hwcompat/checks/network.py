@@ -10,11 +10,12 @@ import ipaddress
 
 from hwcompat.facts import known
 from hwcompat.facts.network import NetworkFacts, RouteLookups
+from hwcompat.ipnames import PROTOCOLS
 from hwcompat.matchers import from_data, show
 from hwcompat.parsers.ip_json import RouteRule
 from hwcompat.profile.model import NetExpectation
 from hwcompat.results import CheckResult, cannot_check, failed, passed
-from hwcompat.routing import PROTOCOLS, Answer, Query, prefix, route_packet, table_number
+from hwcompat.routing import Answer, Query, prefix, route_packet, table_number
 
 RP_MODES = {0: "off", 1: "strict", 2: "loose"}
 

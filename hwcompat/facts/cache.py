@@ -9,22 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from hwcompat.errors import CannotCheck
-from hwcompat.facts import cpu, cpuid, dmi, kernel, memory, nat, network, pci, tmem, xen
+from hwcompat.facts import cpu, cpuid, dmi, kernel, memory, pci, tmem, xen
 from hwcompat.facts.cpu import CpuFacts
 from hwcompat.facts.cpuid import CpuidFacts
 from hwcompat.facts.dmi import DmiFacts
 from hwcompat.facts.kernel import KernelFacts
 from hwcompat.facts.memory import MemoryFacts
-from hwcompat.facts.nat import NatFacts
-from hwcompat.facts.network import NetworkFacts, RouteLookups
 from hwcompat.facts.pci import PciFacts
 from hwcompat.facts.tmem import TmemFacts
 from hwcompat.facts.xen import XenFacts
-from hwcompat.routing import Query
 from hwcompat.sources.base import FactSource
+
+if TYPE_CHECKING:
+    from hwcompat.facts.nat import NatFacts
+    from hwcompat.facts.network import NetworkFacts, RouteLookups
+    from hwcompat.routing import Query
 
 F_co = TypeVar("F_co", covariant=True)
 F = TypeVar("F")
@@ -47,10 +49,32 @@ MEMORY = Domain("memory", lambda c: memory.collect(c.source))
 KERNEL = Domain("kernel", lambda c: kernel.collect(c.source))
 XEN = Domain("xen", lambda c: xen.collect(c.source))
 TMEM = Domain("tmem", lambda c: tmem.collect(c.source))
-NETWORK = Domain("network", lambda c: network.collect(c.source))
-NAT = Domain("nat", lambda c: nat.collect(c.source))
+
+
+# The network and NAT facts modules (and the parsers and evaluator they bring) are imported when
+# first collected: a profile without a network section never loads them.
+def _network(c: FactCache) -> NetworkFacts:
+    from hwcompat.facts import network  # noqa: PLC0415
+
+    return network.collect(c.source)
+
+
+def _nat(c: FactCache) -> NatFacts:
+    from hwcompat.facts import nat  # noqa: PLC0415
+
+    return nat.collect(c.source)
+
+
+def _route_lookups(c: FactCache) -> RouteLookups:
+    from hwcompat.facts import network  # noqa: PLC0415
+
+    return network.route_get(c.source, c.route_queries)
+
+
+NETWORK = Domain("network", _network)
+NAT = Domain("nat", _nat)
 # the kernel's own answers to the profile's path questions (live: ip route get; never recorded)
-ROUTE_LOOKUPS = Domain("route_lookups", lambda c: network.route_get(c.source, c.route_queries))
+ROUTE_LOOKUPS = Domain("route_lookups", _route_lookups)
 
 #: the domains a snapshot records (route look-ups are questions of one profile, not machine state)
 DOMAINS: tuple[Domain[object], ...] = (PCI, CPU, CPUID, DMI, MEMORY, KERNEL, XEN, TMEM, NETWORK, NAT)

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from hwcompat.ipnames import PROTOCOLS
 from hwcompat.matchers import Matcher, Origin, from_data
 from hwcompat.profile.params import ParamValue
-from hwcompat.routing import PROTOCOLS
 
 FlagState = Literal["required", "forbidden", "ignored"]
 ParamState = Literal["present", "absent", "value"]
