@@ -227,12 +227,16 @@ def index_routes(routes: Sequence[Route], tables: Mapping[str, int]) -> RouteInd
     of every route (a full Internet table has a million).
     """
     grouped: dict[str, dict[int, dict[int, list[Route]]]] = {}
+    levels: dict[str, dict[int, dict[int, list[Route]]]] = {}  # by the name the listing uses (a few), to its table's levels
     with gc_paused():
         for r in routes:
             if r.family != "inet":
                 continue
             net, plen = prefix(r.dst, None) if r.dst != "default" else (0, 0)
-            grouped.setdefault(table_number(r.table, tables), {}).setdefault(plen, {}).setdefault(net, []).append(r)
+            by_len = levels.get(r.table)
+            if by_len is None:
+                by_len = levels[r.table] = grouped.setdefault(table_number(r.table, tables), {})
+            by_len.setdefault(plen, {}).setdefault(net, []).append(r)
     index = {tid: sorted(by_len.items(), reverse=True) for tid, by_len in grouped.items()}
     index[""] = []  # no table is numbered "": marks the index as built, even for a listing without IPv4 routes
     return index

@@ -1,14 +1,15 @@
-"""The route index (#12) gives the route a scan of every route gives, and its fast address reader reads what ipaddress reads."""
+"""The fast paths of #12 give what the plain ones give: the route index, the route readers, dotted quads, control characters."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwcompat import routing
+from hwcompat import facts, routing
 from hwcompat.errors import ParseError
 from hwcompat.parsers import ip_json
 from hwcompat.parsers.ip_json import Route, dotted_quad
@@ -113,3 +114,9 @@ def test_an_ordinary_route_takes_the_plain_reader_and_a_nexthop_the_full_one() -
     assert ip_json._plain_route(ordinary, {}, set()) == ip_json._full_route(ordinary, {})
     assert ip_json._plain_route({**ordinary, "nexthops": []}, {}, set()) is None
     assert ip_json._plain_route({**ordinary, "dst": "fe80::/64"}, {}, set()) is None
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("\x00\x07\x08\t\n\x0b\x0c\r\x0e\x1f\x7f\x80\ufffd\udc80"), max_size=60))
+def test_control_characters_are_counted_as_the_regular_expression_counts_them(text: str) -> None:
+    """broken_text counts on bytes for speed; the count is the one a character class gives."""
+    assert facts._controls(text) == len(re.findall("[\x00-\x08\x0e-\x1f\x7f\ufffd]", text))

@@ -116,7 +116,7 @@ rows = marks + [("start-up to configure (plugin autoload, options)", T3, t["conf
                 ("collection", t["sessionstart"], t["collected"]),
                 (f"{t['items']} items (facts, checks, reports per item)", t["loop"], t["loop_end"]),
                 ("session end, HTML and terminal summary", t["loop_end"], t["end"])]
-sys.stderr.write("PHASES " + json.dumps([(n, round((b - a) * 1000)) for n, a, b in rows]) + "\\n")
+sys.stderr.write("PHASES " + json.dumps({"rows": [(n, round((b - a) * 1000)) for n, a, b in rows], "items": t["items"]}) + "\\n")
 sys.exit(code)
 '''
 
@@ -142,7 +142,14 @@ def seed(py: Path, runs: int) -> bool:
         for _ in range(3):
             err = measure([str(py), str(t / "phases.py"), "run", "--profile", "hosts/x10sae-xen-dom0", "--snapshot", str(SEED),
                            "--html", str(t / "c.html")], ROOT, (0, 1))[2]
-            phases.append(dict(json.loads(err.rsplit("PHASES ", 1)[1])))
+            got = json.loads(err.rsplit("PHASES ", 1)[1])
+            phases.append(dict(got["rows"]))
+        # pytest's own per-item cost: as many trivial items as the seed run has, with --html, against the floor
+        (t / "test_many.py").write_text(f"import pytest\n\n\n@pytest.mark.parametrize('i', range({got['items']}))\n"
+                                        "def test_many(i):\n    assert True\n")
+        many = [*floor[:-1], "test_many.py"]
+        many[many.index(str(t / "a.html"))] = str(t / "m.html")
+        trivial = statistics.median(measure(many, t)[0] / measure(floor, t)[0] for _ in range(5))
         # without pytest: what `hwcompat fleet` does for one snapshot (load, facts, every check, no report)
         lone = statistics.median(measure([str(py), "-m", "hwcompat.cli", "fleet", str(SEED), "--profile", "hosts/x10sae-xen-dom0",
                                           "--jobs", "1"], ROOT, (0, 1))[0] for _ in range(3))
@@ -152,6 +159,7 @@ def seed(py: Path, runs: int) -> bool:
     for name in phases[0]:
         print(f"  {statistics.median(p[name] for p in phases):6.0f}  {name}")
     print(f"the same judgement without pytest (hwcompat fleet, one snapshot, one process): {lone:.3f} s")
+    print(f"pytest alone: {got['items']} trivial items with --html take {trivial:.2f}x the one-test floor (median of 5 pairs)")
     return ratio <= GOALS["ratio"]
 
 

@@ -38,7 +38,18 @@ def known(value: T | Unknown) -> T:
 
 #: files the kernel writes: their text always ends with a newline
 KERNEL_TEXT = ("/proc/", "/sys/", "/boot/config-")
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+
+
+def _controls(text: str) -> int:
+    """How many control characters (not tab, newline, CR, FF, VT) and U+FFFD (undecodable bytes) text holds.
+
+    Counted on the UTF-8 bytes, where each of those control characters is one byte that no
+    multi-byte sequence contains: bytes.translate runs in C at memory speed (a full routing table
+    is 100 MB; a regular expression took 0.3 s).
+    """
+    raw = text.encode("utf-8", "surrogatepass")
+    return len(raw) - len(raw.translate(None, _CONTROL_BYTES)) + text.count("\ufffd")
 
 
 def broken_text(text: str, whole_lines: bool = False) -> str:
@@ -48,7 +59,7 @@ def broken_text(text: str, whole_lines: bool = False) -> str:
     for text that always ends with a newline (what the kernel writes, what the tools print), text
     that ends in the middle of a line.
     """
-    if "\x00" in text or len(_CONTROL.findall(text)) * 100 > len(text):
+    if "\x00" in text or _controls(text) * 100 > len(text):
         return "it holds binary data where text is expected"
     if whole_lines and text and not text.endswith("\n"):
         return "it ends in the middle of a line (cut short?)"
