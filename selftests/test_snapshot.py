@@ -9,9 +9,12 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hwcompat.errors import CannotCheck, SnapshotError
 from hwcompat.facts.cache import DOMAINS, FactCache
+from hwcompat.sources import snapshot
 from hwcompat.sources.recording import RecordingSource, write_snapshot
 from hwcompat.sources.snapshot import SnapshotSource
 from selftests.conftest import SEED
@@ -191,3 +194,26 @@ def test_a_file_read_through_an_absolute_link_replays_from_a_directory_and_a_tar
         replay = SnapshotSource(out)
         assert replay.read_text("/etc/modules-load.d/x.conf") == "tun\n", out.name
         assert replay.read_link("/etc/modules-load.d/x.conf") == "/srv/conf/x.conf"
+
+
+def _reference_add(nodes: dict, kids: dict, rel: str, node: object) -> None:
+    """How _Tree.add registered an entry before it stopped at the first known ancestor: every ancestor, every time."""
+    parts = rel.split("/")
+    for i in range(1, len(parts)):
+        nodes.setdefault("/".join(parts[:i]), snapshot._Node("dir"))
+        kids.setdefault("/".join(parts[:i - 1]), set()).add(parts[i - 1])
+    kids.setdefault("/".join(parts[:-1]), set()).add(parts[-1])
+    nodes[rel] = node
+
+
+@given(st.lists(st.tuples(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=4).map("/".join),
+                          st.sampled_from(["file", "dir", "link"])), max_size=12))
+def test_the_tree_registers_every_ancestor_as_adding_each_one_did(entries: list[tuple[str, str]]) -> None:
+    tree = snapshot._Tree("s")
+    nodes: dict = {"": snapshot._Node("dir")}
+    kids: dict = {}
+    for rel, kind in entries:
+        node = snapshot._Node(kind, "x" if kind == "link" else "")
+        tree.add(rel, node, b"1" if kind == "file" else b"")
+        _reference_add(nodes, kids, rel, node)
+    assert (tree.nodes, tree.kids) == (nodes, kids)

@@ -67,12 +67,12 @@ class _Tree:
             if self.total > MAX_TOTAL_BYTES:
                 raise SnapshotError(self.where, f"more than {MAX_TOTAL_BYTES >> 20} MiB of content; refused at {rel!r}")
             self.data[rel] = data
-        parts = rel.split("/")
-        for i in range(1, len(parts)):
-            parent = "/".join(parts[:i])
-            self.nodes.setdefault(parent, _Node("dir"))
-            self.kids.setdefault("/".join(parts[:i - 1]), set()).add(parts[i - 1])
-        self.kids.setdefault("/".join(parts[:-1]), set()).add(parts[-1])
+        parent, _, name = rel.rpartition("/")
+        self.kids.setdefault(parent, set()).add(name)
+        while parent not in self.nodes:  # ancestors not seen yet become directories; one that is known has its own already
+            self.nodes[parent] = _Node("dir")
+            parent, _, name = parent.rpartition("/")
+            self.kids.setdefault(parent, set()).add(name)
         self.nodes[rel] = node
 
 
