@@ -45,7 +45,8 @@ def _at(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
 
 def draft(facts: FactCache, name: str) -> dict[str, Any]:
     """Profile data describing exactly the machine behind ``facts`` (what cannot be read is left out)."""
-    data: dict[str, Any] = {"name": name, "description": f"captured from {facts.source.location or 'a live machine'}"}
+    where = os.fsencode(facts.source.location or "a live machine").decode("utf-8", "backslashreplace")  # a path's undecodable bytes as \xff
+    data: dict[str, Any] = {"name": name, "description": f"captured from {where}"}
     for kind in KINDS:
         if kind.draft is None:
             continue

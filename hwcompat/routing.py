@@ -49,6 +49,7 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from hwcompat.errors import CannotCheck
 from hwcompat.ipnames import PROTOCOLS
 from hwcompat.parsers.ip_json import IpAddr, IpLink, Route, RouteRule, dotted_quad, gc_paused
 
@@ -197,12 +198,31 @@ class _Hit:
 
 
 def table_number(name: str, tables: Mapping[str, int]) -> str:
-    """A table's number as text, whatever name it was listed under (``main``, ``254``, an rt_tables name)."""
+    """A table's number as text, as iproute2's rtnl_rttable_a2n reads a table name.
+
+    Names first (``main``, ``local``, ``default``, ``unspec``, then /etc/iproute2/rt_tables, whose
+    names may be digits), then a number as strtoul(arg, NULL, 0) reads it: ``0254`` is octal 172,
+    ``0x10`` is 16. Anything else stays a name that no table has.
+    """
     if name in BUILTIN_TABLES:
         return str(BUILTIN_TABLES[name])
-    if name.isdigit():
-        return str(int(name))
-    return str(tables[name]) if name in tables else name
+    if name in tables:
+        return str(tables[name])
+    number = _strtoul0(name)
+    return name if number is None else str(number)
+
+
+def _strtoul0(text: str) -> int | None:
+    """strtoul(text, &end, 0) when it reads all of text: decimal, 0-prefixed octal or 0x-prefixed hex digits (ASCII)."""
+    if text[:2].lower() == "0x":
+        digits, base, allowed = text[2:], 16, "0123456789abcdefABCDEF"
+    elif text.startswith("0"):
+        digits, base, allowed = text, 8, "01234567"
+    else:
+        digits, base, allowed = text, 10, "0123456789"
+    if not digits or any(c not in allowed for c in digits):
+        return None
+    return int(digits, base)
 
 
 def prefix(addr: str, plen: int | None) -> tuple[int, int]:
@@ -232,7 +252,10 @@ def index_routes(routes: Sequence[Route], tables: Mapping[str, int]) -> RouteInd
         for r in routes:
             if r.family != "inet":
                 continue
-            net, plen = prefix(r.dst, None) if r.dst != "default" else (0, 0)
+            try:
+                net, plen = prefix(r.dst, None) if r.dst != "default" else (0, 0)
+            except ValueError:  # the parsers refuse such a route; one made elsewhere is said, not guessed around
+                raise CannotCheck(f"route {r.dst!r} (table {r.table}) has a destination hwcompat cannot read") from None
             by_len = levels.get(r.table)
             if by_len is None:
                 by_len = levels[r.table] = grouped.setdefault(table_number(r.table, tables), {})

@@ -145,3 +145,8 @@ def test_what_dump_data_writes_reads_back_as_the_same_data(data: dict) -> None:
 def test_every_shipped_profile_is_written_as_the_pure_python_dumper_writes_it(name: str) -> None:
     data = yaml.safe_load((REPO / "profiles" / f"{name}.yaml").read_text())
     assert loader.dump_data(data) == yaml.dump(data, Dumper=_PythonDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+
+
+def test_text_libyaml_cannot_encode_is_written_by_pyyaml_instead() -> None:
+    """A lone surrogate (an undecodable byte of a path) makes libyaml raise; PyYAML's emitter escapes it."""
+    assert "\\uDCFF" in loader.dump_data({"description": "captured from box\udcff"})

@@ -6,11 +6,12 @@ import ipaddress
 import json
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwcompat import facts, routing
-from hwcompat.errors import ParseError
+from hwcompat.errors import CannotCheck, ParseError
 from hwcompat.parsers import ip_json
 from hwcompat.parsers.ip_json import Route, dotted_quad
 
@@ -120,3 +121,25 @@ def test_an_ordinary_route_takes_the_plain_reader_and_a_nexthop_the_full_one() -
 def test_control_characters_are_counted_as_the_regular_expression_counts_them(text: str) -> None:
     """broken_text counts on bytes for speed; the count is the one a character class gives."""
     assert facts._controls(text) == len(re.findall("[\x00-\x08\x0e-\x1f\x7f\ufffd]", text))
+
+
+@pytest.mark.parametrize(("name", "tables", "number"), [
+    ("main", {}, "254"), ("254", {}, "254"), ("local", {}, "255"), ("hma", {"hma": 3}, "3"),
+    ("0254", {}, "172"), ("0x10", {}, "16"), ("0X1f", {}, "31"), ("08", {}, "08"), ("0x", {}, "0x"),
+    ("²", {}, "²"), ("٣", {}, "٣"), (" 254", {}, " 254"), ("100", {"100": 300}, "300"), ("0", {}, "0"),
+])
+def test_table_names_are_numbered_as_iproute2_reads_them(name: str, tables: dict, number: str) -> None:
+    """rtnl_rttable_a2n: names first (rt_tables names may be digits), then strtoul(arg, NULL, 0); anything else names no table."""
+    assert routing.table_number(name, tables) == number
+
+
+@pytest.mark.parametrize("text", ['[{"dst":"all","dev":"wg0","table":"100"}]', '[{"dst":"10.0.0.0/8","metric":' + "1" * 5000 + "}]"])
+def test_routes_no_kernel_prints_are_refused_with_a_line(text: str) -> None:
+    with pytest.raises(ParseError):
+        ip_json.parse_routes(text)
+
+
+def test_a_route_made_with_an_unreadable_destination_is_cannot_check_not_a_traceback() -> None:
+    odd = Route("100", "all", "unicast", "wg0", None, 0, None, None, None, ())
+    with pytest.raises(CannotCheck, match="destination hwcompat cannot read"):
+        routing.index_routes([odd], {})

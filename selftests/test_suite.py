@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,13 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
         os.close(write_end)
     assert proc.returncode == 141
     assert proc.stderr == b""
+
+
+def test_capture_of_a_snapshot_whose_path_is_not_utf8_writes_a_profile_that_loads(tmp_path: Path) -> None:
+    """The description names the path with its undecodable byte escaped (libyaml cannot write a lone surrogate)."""
+    odd = Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/box\xff"))
+    shutil.copytree(MODERN, odd, symlinks=True)
+    out = tmp_path / "box.yaml"
+    proc = hwcompat("capture", "--snapshot", str(odd), "--out", str(out))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "description: captured from " in out.read_text() and "box\\xff" in out.read_text()

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from hwcompat.errors import ProfileError, SnapshotError
+from hwcompat.errors import ParseError, ProfileError, SnapshotError
 from hwcompat.facts import nat
 from hwcompat.facts.cache import FactCache
+from hwcompat.parsers import ip_json, nft_json
 from hwcompat.plan import evaluate
 from hwcompat.profile import loader
 from hwcompat.sources.base import CommandOutput
@@ -228,6 +229,15 @@ def test_impossible_addresses_are_cannot_check_naming_the_command_and_exit_3(tmp
     message = items["test_network_interface[vlan]"]["results"][0]["message"]
     assert message.startswith("cannot check: ip -j addr show line 1:") and why in message
     assert items["test_network_rule[201]"]["outcome"] == "passed"
+
+
+def test_a_number_too_long_for_python_is_refused_by_every_json_reader() -> None:
+
+    huge = "1" * 5000
+    for parse, text in ((ip_json.parse_addrs, f'[{{"ifindex":{huge}}}]'), (ip_json.parse_routes, f'[{{"dst":"10.0.0.0/8","metric":{huge}}}]'),
+                        (nft_json.parse, f'{{"nftables":[{{"metainfo":{{"version":{huge}}}}}]}}')):
+        with pytest.raises(ParseError, match="not JSON Python can read"):
+            parse(text)
 
 
 @pytest.mark.parametrize(("listing", "command", "item"), [

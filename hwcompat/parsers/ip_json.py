@@ -225,6 +225,8 @@ def _load(name: str, text: str) -> list[dict[str, Any]]:
         raise ParseError(name, err.lineno, line, f"not JSON: {err.msg}") from None
     except RecursionError:
         raise ParseError(name, 1, text[:80], "nested deeper than any ip output (Python's JSON reader gave up)") from None
+    except ValueError as err:  # e.g. a number of more than 4,300 digits
+        raise ParseError(name, 1, text[:80], f"not JSON Python can read: {err}") from None
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
         raise ParseError(name, 1, text[:80], "expected a JSON array of objects")
     return data
@@ -502,6 +504,8 @@ def _full_route(e: dict[str, Any], memo: dict[str, str]) -> Route:
     gateway = _text(n, e, "gateway") or _opt(via, "host")
     v6 = _v6(e)
     if not v6:
+        if dst == "all":
+            raise _bad(n, e, "a route to 'all' (ip prints 0.0.0.0/0 as 'default'; 'all' is a rule's selector)")
         _ipv4(n, e, dst)
         if via.get("family", "inet") == "inet":
             _ipv4(n, e, gateway)
@@ -570,7 +574,7 @@ def parse_routes(text: str) -> list[Route]:
     with gc_paused():
         try:
             data = json.loads(text, object_hook=hook) if text and not text.isspace() else []  # not strip(): no copy of 100 MB
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             data = None  # _load raises it with its line
         if isinstance(data, list):
             kinds = Counter(map(type, data))

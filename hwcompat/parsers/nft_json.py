@@ -110,6 +110,8 @@ def parse(text: str) -> list[NftTable]:
         raise ParseError(NAME, err.lineno, lines[err.lineno - 1] if 0 < err.lineno <= len(lines) else "", f"not JSON: {err.msg}") from None
     except RecursionError:
         raise ParseError(NAME, 1, text[:80], "nested deeper than any nft output (Python's JSON reader gave up)") from None
+    except ValueError as err:  # e.g. a number of more than 4,300 digits
+        raise ParseError(NAME, 1, text[:80], f"not JSON Python can read: {err}") from None
     items = data.get("nftables") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ParseError(NAME, 1, text[:80], "expected an object with an 'nftables' array")

@@ -538,8 +538,15 @@ def load_text(text: str, file: str = "<profile>", given: Mapping[str, str] | Non
     return _finish(data, origins, file, (file,), given or {})
 
 
-class _PlainDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]  # libyaml's emitter: same text, 3x faster
+class _PlainDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]  # libyaml's emitter: 3x faster
     """Writes a value as often as it appears: profiles refuse YAML aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+class _PurePlainDumper(yaml.SafeDumper):
+    """The same in PyYAML's own emitter, which writes what libyaml's cannot encode (a lone surrogate) as an escape."""
 
     def ignore_aliases(self, data: object) -> bool:
         return True
@@ -547,7 +554,11 @@ class _PlainDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: igno
 
 def dump_data(data: object) -> str:
     """YAML text for profile data, keys in the order given, without aliases."""
-    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+    options: dict[str, Any] = {"sort_keys": False, "default_flow_style": False, "allow_unicode": True, "width": 100}
+    try:
+        return yaml.dump(data, Dumper=_PlainDumper, **options)  # type: ignore[no-any-return]
+    except UnicodeEncodeError:  # text that came from undecodable bytes (surrogateescape)
+        return yaml.dump(data, Dumper=_PurePlainDumper, **options)  # type: ignore[no-any-return]
 
 
 def dump(profile: Profile, extends: tuple[str, ...] = (), header: str = "") -> str:
