@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hwcompat import __version__
 from hwcompat.errors import HwcompatError, ProfileError, SnapshotError
-from hwcompat.summary import AREAS
+from hwcompat.plan import AREAS
 
 FORMAT = "hwcompat-fleet/1"
 

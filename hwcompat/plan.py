@@ -46,6 +46,17 @@ if TYPE_CHECKING:  # mypy proves the KINDS rows against the real checks
 else:
     nat, network = _Later("nat"), _Later("network")
 
+#: the report's areas, in page order: key, heading, the profile sections they gather
+AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("pci", "PCI devices", ("pci",)),
+    ("cpu", "CPU", ("cpu",)),
+    ("board", "Board and memory", ("dmi", "memory")),
+    ("kernel", "Kernel and boot", ("kernel",)),
+    ("xen", "Xen", ("xen",)),
+    ("tmem", "tmem", ("tmem",)),
+    ("network", "Network", ("network",)),
+)
+
 E = TypeVar("E", bound=Expectation)
 A = TypeVar("A")
 B = TypeVar("B")

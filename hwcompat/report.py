@@ -20,8 +20,9 @@ import pytest
 from hwcompat import __version__, acceptance
 from hwcompat.checks.pci import unclaimed
 from hwcompat.errors import CannotCheck
+from hwcompat.plan import AREAS
 from hwcompat.profile.model import PciExpectation
-from hwcompat.summary import AREAS, STATUS_WORDS, STATUSES, Collector, ItemRecord, Summary, build, skip_reason, value_text
+from hwcompat.summary import STATUS_WORDS, STATUSES, Collector, ItemRecord, Summary, build, skip_reason, value_text
 
 if TYPE_CHECKING:
     from hwcompat.pytest_plugin import RunState

@@ -32,7 +32,7 @@ import pytest
 
 from hwcompat import __version__, acceptance
 from hwcompat.errors import CannotCheck, HwcompatError
-from hwcompat.plan import BY_NAME, KINDS
+from hwcompat.plan import AREAS, BY_NAME, KINDS
 from hwcompat.plan import items as plan_items
 from hwcompat.profile.model import Expectation, Profile
 from hwcompat.results import CheckResult
@@ -45,16 +45,6 @@ STATUSES: tuple[Status, ...] = ("failed", "cannot_check", "waived", "passed", "s
 STATUS_WORDS: dict[Status, str] = {"passed": "passed", "failed": "failed", "cannot_check": "could not check", "waived": "waived",
                                    "skipped": "skipped", "not_in_profile": "not in profile"}
 
-#: the report's areas, in page order: key, heading, the profile sections they gather
-AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("pci", "PCI devices", ("pci",)),
-    ("cpu", "CPU", ("cpu",)),
-    ("board", "Board and memory", ("dmi", "memory")),
-    ("kernel", "Kernel and boot", ("kernel",)),
-    ("xen", "Xen", ("xen",)),
-    ("tmem", "tmem", ("tmem",)),
-    ("network", "Network", ("network",)),
-)
 AREA_OF: dict[str, str] = {section: key for key, _, sections in AREAS for section in sections}
 NO_SECTION_ID = "no-"  # the id prefix of a section's stand-in item (pytest_plugin.pytest_generate_tests)
 

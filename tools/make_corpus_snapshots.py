@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -25,7 +23,7 @@ ROOT = TOOLS.parent
 CORPUS = ROOT / "selftests" / "data" / "corpus"
 sys.path.insert(0, str(TOOLS))
 
-from make_seed_snapshots import _same, _write  # noqa: E402  (tools/ is not a package)
+from make_seed_snapshots import _write, refresh  # noqa: E402  (tools/ is not a package)
 
 __all__ = ["CORPUS", "ROOT", "corpus", "write"]
 
@@ -65,22 +63,9 @@ def main() -> int:
     ap.add_argument("names", nargs="*", help="snapshot names (default: all)")
     args = ap.parse_args()
     for name, module in _modules(args.names).items():
-        target = ROOT / "snapshots" / name
-        with tempfile.TemporaryDirectory() as tmp:
-            fresh = Path(tmp) / name
-            fresh.mkdir()
-            module.build(fresh)
-            if args.check:
-                if not target.is_dir() or not _same(fresh, target):
-                    print(f"snapshots/{name} differs from tools/corpus_snapshots/{name.replace('-', '_')}.py", file=sys.stderr)
-                    return 1
-                continue
-            keep = target / "README.md"
-            readme = keep.read_text(encoding="utf-8") if keep.exists() else None
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(fresh, target, symlinks=True)
-            if readme is not None:
-                keep.write_text(readme, encoding="utf-8")
+        if not refresh(ROOT / "snapshots" / name, module.build, args.check, f"tools/corpus_snapshots/{name.replace('-', '_')}.py"):
+            return 1
+        if not args.check:
             print(f"wrote snapshots/{name}")
     return 0
 

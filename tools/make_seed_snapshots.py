@@ -18,6 +18,7 @@ import posixpath
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -536,22 +537,32 @@ def main() -> int:
                 GATEWAY: lambda o: build_gateway(o, False), GATEWAY_FIXED: lambda o: build_gateway(o, True),
                 GATEWAY_VLAN: lambda o: build_gateway(o, True, bridge=False)}
     for target, builder in builders.items():
-        with tempfile.TemporaryDirectory() as tmp:
-            fresh = Path(tmp) / target.name
-            fresh.mkdir()
-            builder(fresh)
-            if args.check:
-                if not target.is_dir() or not _same(fresh, target):
-                    print(f"{target.relative_to(ROOT)} differs from tools/make_seed_snapshots.py", file=sys.stderr)
-                    return 1
-                continue
-            keep = target / "README.md"
-            readme = keep.read_text(encoding="utf-8") if keep.exists() else None
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(fresh, target, symlinks=True)
-            if readme is not None:
-                keep.write_text(readme, encoding="utf-8")
+        if not refresh(target, builder, args.check, "tools/make_seed_snapshots.py"):
+            return 1
     return 0
+
+
+def refresh(target: Path, builder: Callable[[Path], object], check: bool, source: str) -> bool:
+    """Build a snapshot afresh and write it over ``target`` (its README kept), or with ``check`` only compare.
+
+    Returns False (after saying so) when checking finds the committed snapshot different.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / target.name
+        fresh.mkdir()
+        builder(fresh)
+        if check:
+            if target.is_dir() and _same(fresh, target):
+                return True
+            print(f"{target.relative_to(ROOT)} differs from {source}", file=sys.stderr)
+            return False
+        keep = target / "README.md"
+        readme = keep.read_text(encoding="utf-8") if keep.exists() else None
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(fresh, target, symlinks=True)
+        if readme is not None:
+            keep.write_text(readme, encoding="utf-8")
+        return True
 
 
 if __name__ == "__main__":

@@ -23,10 +23,11 @@ U = TypeVar("U")
 
 @dataclass(frozen=True, slots=True)
 class Unknown:
-    """A fact that could not be looked at, and why. ``broken``: its input could not be parsed."""
+    """A fact that could not be looked at, and why. ``broken``: its input could not be parsed; ``missing``: the file does not exist."""
 
     reason: str
     broken: bool = False
+    missing: bool = False
 
 
 def known(value: T | Unknown) -> T:
@@ -73,7 +74,7 @@ def read(source: FactSource, path: str) -> str | Unknown:
     except CannotCheck as err:
         return Unknown(err.reason)
     if text is None:
-        return Unknown(f"{path} does not exist")
+        return Unknown(f"{path} does not exist", missing=True)
     problem = broken_text(text, path.startswith(KERNEL_TEXT))
     return Unknown(f"{path} looks broken: {problem}") if problem else text
 

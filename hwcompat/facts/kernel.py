@@ -88,7 +88,7 @@ def _modules(source: FactSource, release: str | Unknown) -> _Modules:
     loaded: frozenset[str] | Unknown
     if isinstance(text, Unknown):
         # /sys/module without /proc/modules: a kernel built without module support
-        loaded = frozenset() if text.reason.endswith("does not exist") and sys_listing else text
+        loaded = frozenset() if text.missing and sys_listing else text
     else:
         loaded = then(parsed(proc_modules.parse, text, source.where(PROC_MODULES)), lambda ms: frozenset(m.name for m in ms))
     builtin: frozenset[str] = frozenset()
@@ -158,7 +158,7 @@ def _boot_modules(source: FactSource) -> dict[str, str] | Unknown:
     for path in paths:
         text = read(source, path)
         if isinstance(text, Unknown):
-            if text.reason.endswith("does not exist"):
+            if text.missing:
                 continue
             return text
         for line in modules_load.parse(text):

@@ -63,7 +63,7 @@ def _legacy_nat(source: FactSource) -> bool:
     """
     names = read(source, IP_TABLES_NAMES)
     if isinstance(names, Unknown):
-        return not names.reason.endswith("does not exist")  # no file: the ip_tables module is not loaded
+        return not names.missing  # no file: the ip_tables module is not loaded
     return "nat" in names.split()
 
 

@@ -41,7 +41,7 @@ def collect(source: FactSource) -> TmemFacts:
                     break
                 params[name] = value.strip()
     ballooning: str | Unknown | None = read(source, f"{SELFBALLOON}/selfballooning")
-    if isinstance(ballooning, Unknown) and "does not exist" in ballooning.reason:
+    if isinstance(ballooning, Unknown) and ballooning.missing:
         ballooning = None
     elif isinstance(ballooning, str):
         ballooning = ballooning.strip()

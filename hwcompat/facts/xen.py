@@ -56,7 +56,7 @@ class XenFacts:
 def _role(source: FactSource) -> tuple[str | Unknown, str]:
     kind = read(source, f"{HYPERVISOR}/type")
     caps = read(source, CAPABILITIES)
-    if isinstance(kind, Unknown) and "does not exist" not in kind.reason:
+    if isinstance(kind, Unknown) and not kind.missing:
         return kind, kind.reason
     if isinstance(kind, Unknown) or kind.strip() != "xen":
         how = f"{HYPERVISOR}/type " + ("does not exist" if isinstance(kind, Unknown) else f"is {kind.strip()!r}")
