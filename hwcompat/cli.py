@@ -25,6 +25,13 @@ TEST_DIRS = ("tests_hw", "tests_xen", "tests_net")
 EXIT_OK, EXIT_FAILED, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 3, 4
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def _err(message: str) -> None:
     print(f"hwcompat: {message}", file=sys.stderr)
 
@@ -198,7 +205,11 @@ def _certify(args: argparse.Namespace, out: Path, snapshots: list[str], certify:
         while host in machines:
             host += "-2"
         machines[host] = FactCache(source)
-    done = certify(machines, out, args.name or out.stem, hosts_dir)
+    try:
+        done = certify(machines, out, args.name or out.stem, hosts_dir)
+    except CannotCheck as err:  # a machine without the facts a board profile is drafted from (its PCI devices)
+        _err(f"cannot draft a shared profile: {err.reason} (nothing was written)")
+        return EXIT_USAGE
     for difference in done.differences:
         print(f"  differs: {difference}", file=sys.stderr)
     bad = {host: failures for host, failures in done.failures.items() if failures}
@@ -325,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     flt.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="set a profile parameter (repeatable)")
     flt.add_argument("--html", metavar="F", help="write the fleet report (each host's own report goes in F's stem + -hosts/)")
     flt.add_argument("--json", metavar="F", help="write the fleet as JSON")
-    flt.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    flt.add_argument("--jobs", type=_positive, metavar="N", help="worker processes (default: one per core)")
     dif = sub.add_parser("diff", help="what changed between two snapshots (or a snapshot and this machine: live)")
     dif.add_argument("a", metavar="A", help="a snapshot, or live")
     dif.add_argument("b", metavar="B", help="a snapshot, or live")

@@ -20,9 +20,10 @@ from typing import Any
 from hwcompat.errors import CannotCheck
 from hwcompat.facts import Unknown
 from hwcompat.facts.cache import FactCache
+from hwcompat.plan import AREAS
 
-#: the report's areas, in order (hwcompat.summary.AREAS), by heading
-AREAS = ("PCI devices", "CPU", "Board and memory", "Kernel and boot", "Xen", "Network")
+#: the report's areas, in page order, by heading
+HEADINGS = tuple(heading for _, heading, _ in AREAS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,12 +214,19 @@ def _network(a: FactCache, b: FactCache) -> list[Change]:
     ta, tb = _get(a, "nat"), _get(b, "nat")
     if isinstance(ta, Unknown) or isinstance(tb, Unknown):
         return out + _unknown(area, "NAT", ta, tb)
-    if ta.unreadable and tb.unreadable:
+    if ta == tb:
         return out
-    if ta.unreadable or tb.unreadable:
-        side, u = ("A", ta.unreadable[0]) if ta.unreadable else ("B", tb.unreadable[0])
-        return [*out, Change(area, "?", f"NAT rules: cannot tell, {side}: {u.reason}")]
-    return out + _sets(area, "NAT rules", [_record(r) for r in ta.rules], [_record(r) for r in tb.rules])
+    out += _sets(area, "NAT rules", _nat_rules(ta), _nat_rules(tb))
+    for side, facts in (("A", ta), ("B", tb)):
+        why = [u.reason for u in facts.unreadable] + list(facts.unseen)
+        if why:  # rules that could not be read or seen: what differs there cannot be told
+            return [*out, Change(area, "?", f"NAT rules: cannot tell all, {side}: {why[0]}")]
+    return out
+
+
+def _nat_rules(nat: Any) -> list[str]:
+    """Every rule of every nat table, as it reads (where it is listed left out: line numbers move)."""
+    return [rule.what for table in nat.tables for chain in table.chains for rule in chain.rules]
 
 
 def diff(a: FactCache, b: FactCache) -> list[Change]:
@@ -231,7 +239,7 @@ def text(changes: list[Change], a: str, b: str) -> str:
     if not changes:
         return f"no differences between {a} and {b}\n"
     out = [f"--- {a}", f"+++ {b}"]
-    for area in AREAS:
+    for area in HEADINGS:
         mine = [c for c in changes if c.area == area]
         if mine:
             out.append(f"== {area}")

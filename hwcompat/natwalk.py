@@ -116,11 +116,17 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A rule: ``ref`` names it for people (backend, table/chain, its text, line or handle)."""
+    """A rule: ``what`` is it for people (backend, table/chain, its text); ``ref`` adds where it is listed (line or handle)."""
 
-    ref: str
+    what: str
+    where: str
     conds: tuple[Cond, ...]
     action: Action
+
+    @property
+    def ref(self) -> str:
+        """``iptables-nft nat/POSTROUTING rule '-A POSTROUTING -o tun0 -j MASQUERADE' (line 7)``."""
+        return f"{self.what} ({self.where})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +417,7 @@ def _ipt_action(rule: IptRule, chains: set[str]) -> Action:
 
 def _ipt_rule(backend: str, table: str, chain: str, rule: IptRule, chains: set[str]) -> Rule:
     conds = tuple(c for m in rule.matches if (c := _ipt_cond(m.option, m.negated, m.value, m.args)) is not None)
-    return Rule(f"{backend} {table}/{chain} rule '{rule.text}' (line {rule.line_no})", conds, _ipt_action(rule, chains))
+    return Rule(f"{backend} {table}/{chain} rule '{rule.text}'", f"line {rule.line_no}", conds, _ipt_action(rule, chains))
 
 
 def from_iptables(tables: Sequence[IptTable], backend: str) -> list[Table]:
@@ -523,6 +529,12 @@ def _nft_rule(table: NftTable, chain: str, rule: NftRule, sets: dict[str, NftSet
         elif kind in ("accept", "drop", "return", "continue", "jump", "goto"):
             action = _verdict(statement)
         elif kind in ("masquerade", "snat"):
+            family = body.get("family") if isinstance(body, dict) else None
+            if family == "ip6":  # nft_nat_inet_eval: a NAT statement of another family leaves an IPv4 packet as it was
+                continue
+            if family not in (None, "ip"):
+                action = Action("opaque", f"its NAT statement for family {family!r} is not modelled")
+                continue
             address = body.get("addr") if isinstance(body, dict) else None
             if isinstance(address, dict) and "map" in address:
                 conds.append(Cond("opaque", False, (), f"a map lookup for the address ({_render(kind, body)}: no entry, no NAT)"))
@@ -551,7 +563,7 @@ def _nft_rule(table: NftTable, chain: str, rule: NftRule, sets: dict[str, NftSet
             action = Action("opaque", f"its statement {_render(kind, body)} is not modelled")
     text = " ".join(" ".join(s.split()) if isinstance(s, str) else _render(*next(iter(s.items()))) for s in rule.expr)
     text += f' comment "{rule.comment}"' if rule.comment is not None else ""
-    return Rule(f"nft {table.family} {table.name}/{chain} rule '{text}' (handle {rule.handle})", tuple(conds), action or Action("continue"))
+    return Rule(f"nft {table.family} {table.name}/{chain} rule '{text}'", f"handle {rule.handle}", tuple(conds), action or Action("continue"))
 
 
 def _paired(table: NftTable, listed: IptTable | None) -> dict[tuple[str, int], Rule] | None:
@@ -585,7 +597,7 @@ def _named(rule: Rule, listed: Rule | None) -> Rule:
     modules = {c.values[0]: c.text for c in listed.conds if c.kind in ("open", "opaque") and c.values}
     conds = tuple(Cond(c.kind, c.negated, c.values, modules.get(c.values[0], c.text) if c.kind == "opaque" and c.values
                        else shown.get((c.kind, c.negated), c.text)) for c in rule.conds)
-    return Rule(listed.ref, conds, rule.action)
+    return Rule(listed.what, listed.where, conds, rule.action)
 
 
 def from_nft(tables: Sequence[NftTable], iptables_nft: IptTable | None = None) -> list[Table]:

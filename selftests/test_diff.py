@@ -10,8 +10,11 @@ from pathlib import Path
 from hwcompat.diff import diff
 from hwcompat.facts.cache import FactCache
 from hwcompat.sources.snapshot import SnapshotSource
-from selftests.conftest import MODERN, SEED
+from selftests.conftest import MODERN, REPO, SEED
 from selftests.test_suite import hwcompat
+
+GATEWAY = REPO / "snapshots" / "vpn-gateway"
+DOCKER = REPO / "snapshots" / "docker-host-nat"
 
 
 def _lines(a: Path, b: Path) -> set[str]:
@@ -60,3 +63,12 @@ def test_a_rebound_a_moved_and_a_removed_device_and_a_lost_flag(tmp_path: Path) 
 def test_a_missing_snapshot_is_a_usage_error() -> None:
     proc = hwcompat("diff", str(SEED), "/nonexistent/snapshot")
     assert proc.returncode == 4 and "/nonexistent/snapshot" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_nat_rules_are_compared_as_they_read() -> None:
+    """Each NAT rule by backend, chain and text (its line number left out); a gateway against itself differs in nothing."""
+    assert _lines(GATEWAY, GATEWAY) == set()
+    lines = _lines(GATEWAY, DOCKER)
+    assert "Network: - NAT rules: iptables-nft nat/POSTROUTING rule '-A POSTROUTING -o tun-hma -j MASQUERADE'" in lines
+    [added] = [line for line in lines if line.startswith("Network: + NAT rules:")]
+    assert "iptables-legacy nat/POSTROUTING rule '-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE'" in added

@@ -97,3 +97,9 @@ def test_a_gzip_cut_short_is_never_taken_for_a_snapshot(tmp_path: Path) -> None:
         gzip.decompress(cut.read_bytes())
     [row] = run_fleet([str(cut)], "hosts/x10sae-xen-dom0", {}, None, 1)
     assert row.verdict == "unreadable"
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_a_job_count_below_one_is_a_usage_error(jobs: str) -> None:
+    proc = hwcompat("fleet", str(SEED), "--jobs", jobs)
+    assert proc.returncode == 4 and "Traceback" not in proc.stderr and "--jobs" in proc.stderr

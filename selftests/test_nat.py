@@ -185,6 +185,22 @@ def test_an_earlier_nat_chain_that_drops_fails_naming_it() -> None:
     assert outcome == "failed" and message.endswith("gets dropped by nft ip nat/late rule 'oifname \"tun-hma\" drop' (handle 4)")
 
 
+def test_an_ipv6_snat_before_the_masquerade_leaves_ipv4_to_it() -> None:
+    """nft prints an inet table's "snat ip6 to ..." with "family": "ip6"; the kernel applies it to IPv6 packets only."""
+    ruleset = json.loads(pair("nft_json--netns-incompatible-base-chain.txt"))
+    items = ruleset["nftables"]
+    at = next(i for i, item in enumerate(items) if "rule" in item and item["rule"]["chain"] == "late")
+    first = json.loads(json.dumps(items[at]))
+    first["rule"]["handle"] = 3
+    first["rule"]["expr"][-1] = {"snat": {"family": "ip6", "addr": "2001:db8::1"}}
+    items.insert(at, first)
+    args = {"nft_save": pair("iptables_save--netns-incompatible-base-chain.txt")}
+    assert one({"interface": "tun-hma", **VLAN}, **args, nft=dump(ruleset)) == (
+        "passed", "masqueraded by nft ip nat/late rule 'oifname \"tun-hma\" masquerade' (handle 4)")
+    first["rule"]["expr"][-1] = {"snat": {"family": "arp", "addr": "10.0.0.1"}}
+    assert one({"interface": "tun-hma", **VLAN}, **args, nft=dump(ruleset))[0] == "cannot check"
+
+
 @pytest.mark.parametrize(("name", "words"), [
     # regular chains named prerouting/postrouting, hooked nowhere: they never run
     ("nftablesrs--nat-dnat-snat-maps.json.txt", "gets no NAT: no nat chain is hooked at postrouting (looked in iptables-legacy (no nat table), "

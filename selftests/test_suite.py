@@ -227,3 +227,11 @@ def test_capture_of_a_snapshot_whose_path_is_not_utf8_writes_a_profile_that_load
     proc = hwcompat("capture", "--snapshot", str(odd), "--out", str(out))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert "description: captured from " in out.read_text() and "box\\xff" in out.read_text()
+
+
+def test_certify_from_snapshots_without_pci_facts_says_so(tmp_path: Path) -> None:
+    gateway = REPO / "snapshots"
+    out = tmp_path / "board.yaml"
+    proc = hwcompat("capture", "--snapshot", str(gateway / "vpn-gateway"), "--snapshot", str(gateway / "vpn-gateway-fixed"), "--out", str(out))
+    assert proc.returncode == 4 and "internal error" not in proc.stderr, proc.stderr
+    assert "/sys/bus/pci/devices" in proc.stderr and list(tmp_path.iterdir()) == []

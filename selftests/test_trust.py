@@ -231,6 +231,13 @@ def test_impossible_addresses_are_cannot_check_naming_the_command_and_exit_3(tmp
     assert items["test_network_rule[201]"]["outcome"] == "passed"
 
 
+def test_an_nft_base_chain_without_a_priority_is_refused() -> None:
+    """Where a chain runs at its hook depends on its priority; nft always prints it, so a listing without one is broken."""
+    text = '{"nftables":[{"table":{"family":"ip","name":"nat"}},{"chain":{"family":"ip","table":"nat","name":"post","type":"nat","hook":"postrouting"}}]}'
+    with pytest.raises(ParseError, match="without a numeric prio"):
+        nft_json.parse(text)
+
+
 def test_a_number_too_long_for_python_is_refused_by_every_json_reader() -> None:
 
     huge = "1" * 5000

@@ -140,6 +140,8 @@ def parse(text: str) -> list[NftTable]:
             tables[(str(body.get("family")), str(body.get("name")))] = ({}, [])
         elif kind == "chain":
             chains, _ = table_of(item, body)
+            if "hook" in body and _int(body.get("prio")) is None:  # nft prints every base chain's priority as a number
+                raise bad(item, "a base chain without a numeric prio: where it runs at its hook cannot be told")
             chains[str(body.get("name"))] = body
             rules[(*key_of(body), str(body.get("name")))] = []
         elif kind in ("set", "map"):

@@ -103,6 +103,17 @@ def _row(columns: list[str], line_no: int, line: str) -> dict[str, str]:
     return values
 
 
+def _fits(columns: list[str] | None, line_no: int, line: str) -> bool:
+    """Whether the line reads as a row of the header."""
+    if columns is None:
+        return False
+    try:
+        _row(columns, line_no, line)
+    except ParseError:
+        return False
+    return True
+
+
 def parse(text: str) -> list[XentopDomain]:
     """Parse one ``xentop -b`` sample."""
     records = []
@@ -115,8 +126,8 @@ def parse(text: str) -> list[XentopDomain]:
         if header:
             columns = header
             continue
-        if line.lstrip().startswith(_SKIP) or re.match(r"^\s*[0-9]+ domains:", line):
-            continue
+        if (line.lstrip().startswith(_SKIP) or re.match(r"^\s*[0-9]+ domains:", line)) and not _fits(columns, line_no, line):
+            continue  # a domain's Net/VBD/VCPUs/Tmem line, or a summary; a domain named NetBSD still fits the header
         if columns is None:
             # batch mode prints its header before any row: a row without one cannot be read by name
             raise ParseError(NAME, line_no, line, "a row before xentop's header line (NAME STATE CPU(sec) ...): the output was cut?")
