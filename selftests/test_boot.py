@@ -194,3 +194,44 @@ def test_a_parameter_given_twice_counts_with_its_last_value() -> None:
     assert check(boots, "a", running="a=1 a=2", value="2")[0] == "passed"
     assert check(boots, "a", running="a=2", value="1") == ("failed", "missing: not on the running command line and not in "
                                                            "the kernel line: add a=1 there, and reboot")
+
+
+def test_grub_d_dot_files_are_not_sourced() -> None:
+    """update-grub sources /etc/default/grub.d/*.cfg: the glob skips an editor's .#xen.cfg or a saved .old.cfg."""
+    files = {"/etc/default/grub": 'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2048M"\n',
+             "/etc/default/grub.d/.old.cfg": 'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M"\n'}
+    values = boot._grub_values(DictSource(files))
+    assert not isinstance(values, Unknown) and values is not None
+    assert values["GRUB_CMDLINE_XEN_DEFAULT"].value == "dom0_mem=2048M"
+
+
+def _final(text: str, name: str) -> tuple[str | None, str]:
+    value = grub_default.evaluate([("/etc/default/grub", a) for a in grub_default.parse(text)])[name]
+    return value.value, value.reason
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('X="a"\nX="${X-} tmem"\n', "operator or a special parameter"),          # ${VAR-word}: not the literal text
+    ('X="a"\nX="$1 tmem"\n', "special parameter"),
+    ('X="a"\nX+=" tmem"\n', "appended with +="),                               # bash appends, dash refuses
+    ('X="a"\n[ -e /etc/default/no-tmem ] && return\nX="a tmem"\n', "`return` at line 2"),
+    ('X="a"\nexit 0\nX="b"\n', "`exit` at line 2"),
+    ('X="a"\ncommand eval "X=b"\n', "`eval` may change any variable"),
+    ('X="a"\nprintf -v X "%s" b\n', "set by `printf -v`"),
+    ('X="a"\nmapfile X < /dev/null\n', "set by `mapfile`"),
+    ('X="a"\nA=1 export X="a tmem"\n', ""),                                      # the export is read, not dropped
+    ('X="a"\n: ${X=b}\n', "assigned by a ${NAME=word} expansion"),
+    ('X="a"\nf() { return 0; }\nX="a tmem"\n', ""),                              # a return in a function ends only it
+    ('Y="b"\nX="a tmem\\$Y"\nX="${X%\\$Y}"\n', "operator"),
+])
+def test_shell_forms_that_are_not_evaluated_make_the_value_unknown(text: str, words: str) -> None:
+    """An escaped dollar stays text: "a tmem\\$Y" is the value a tmem$Y, not a tmem plus $Y."""
+    value, reason = _final(text, "X")
+    if words:
+        assert value is None and words in reason, (value, reason)
+    else:
+        assert value == "a tmem"
+
+
+def test_an_escaped_dollar_in_double_quotes_is_text() -> None:
+    assert _final('Y="b"\nX="a \\$Y \\\\$Y"\n', "X") == ("a $Y \\b", "")

@@ -79,7 +79,7 @@ def _grub_values(source: FactSource) -> Values | Unknown | None:
     """The final values of /etc/default/grub and grub.d/*.cfg; None when there is no /etc/default/grub."""
     text = read(source, GRUB)
     if isinstance(text, Unknown):
-        return None if text.reason.endswith("does not exist") else text
+        return None if text.missing else text
     files = [(GRUB, text)]
     try:
         extra = source.list_dir(GRUB_D) or []
@@ -87,7 +87,7 @@ def _grub_values(source: FactSource) -> Values | Unknown | None:
         # a .cfg there may override what /etc/default/grub says: without it the result is not known
         return Unknown(f"{err.reason}, so the final GRUB values cannot be known")
     for name in extra:
-        if name.endswith(".cfg"):
+        if name.endswith(".cfg") and not name.startswith("."):  # update-grub sources grub.d/*.cfg: the shell glob skips dot-files
             more = read(source, f"{GRUB_D}/{name}")
             if isinstance(more, Unknown):
                 return more
@@ -146,7 +146,7 @@ def _legacy(source: FactSource) -> list[NextBoot] | Unknown:
     for path in LEGACY:
         text = read(source, path)
         if isinstance(text, Unknown):
-            if text.reason.endswith("does not exist"):
+            if text.missing:
                 continue
             return text
         if text not in texts.values():  # menu.lst is a link to grub.conf on Red Hat
@@ -193,7 +193,7 @@ class _Entry:
 def _grubenv(source: FactSource) -> dict[str, str] | Unknown:
     text = read(source, GRUBENV)
     if isinstance(text, Unknown):
-        return {} if text.reason.endswith("does not exist") else text
+        return {} if text.missing else text
     found = parsed(bls.parse_grubenv, text, source.where(GRUBENV))
     return found if isinstance(found, Unknown) else {v.name: v.value for v in found}
 

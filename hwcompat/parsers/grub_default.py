@@ -45,15 +45,17 @@ from hwcompat.errors import ParseError
 
 NAME = "grub_default"
 EVERYTHING = "*"
-_ASSIGN_WORD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=")
+_ASSIGN_WORD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\+?=")  # NAME=, and bash's NAME+= (read as cannot be known)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _OPS = ("&&", "||", ";;", ";&", ";", "|", "&", "(", ")")
 _OPENERS = {"if": "fi", "while": "done", "until": "done", "for": "done", "case": "esac", "{": "}"}
 _CLOSERS = {"fi", "done", "esac", "}"}
 _PASS = {"then", "do", "else", "elif", "!"}
-_SETTERS = {"read", "local", "getopts", "declare", "typeset"}
+_SETTERS = {"read", "local", "getopts", "declare", "typeset", "mapfile", "readarray"}
 _ANYTHING = {".", "source", "eval"}
+_ENDS = {"return", "exit"}
+_DEFAULT_ASSIGN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=")  # in a sourced file: what follows may never run
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +105,30 @@ def _expand(text: str, parts: list[tuple[str, str]]) -> None:
 def _segment(text: str, parts: list[tuple[str, str]]) -> None:
     if "$(" in text or "`" in text:
         parts.append(("unknown", "uses command substitution"))
-    elif re.search(r"\$\{[A-Za-z_][A-Za-z0-9_]*[:#%/]", text):
-        parts.append(("unknown", "uses a ${VAR...} operator"))
+    elif re.search(r"\$[{0-9@*#?$!-]", _VAR.sub("", text)):  # what is left after $NAME and ${NAME}: an operator or a special parameter
+        parts.append(("unknown", "uses a ${VAR...} operator or a special parameter ($1, $@, $#...)"))
     else:
         _expand(text, parts)
+
+
+def _double(text: str, parts: list[tuple[str, str]]) -> None:
+    r"""The inside of double quotes: a backslash escapes only $ ` " \ and the newline (which goes with it); an escaped $ is text."""
+    buf: list[str] = []
+    j = 0
+    while j < len(text):
+        c, nxt = text[j], text[j + 1:j + 2]
+        if c == "\\" and nxt and nxt in '$`"\\\n':
+            if nxt == "$":
+                _segment("".join(buf), parts)
+                parts.append(("lit", "$"))
+                buf = []
+            elif nxt != "\n":
+                buf.append(nxt)
+            j += 2
+        else:
+            buf.append(c)
+            j += 1
+    _segment("".join(buf), parts)
 
 
 def _value(rhs: str) -> list[tuple[str, str]]:
@@ -121,9 +143,7 @@ def _value(rhs: str) -> list[tuple[str, str]]:
             i = end
         elif c == '"':
             end = _double_end(rhs, i)
-            # inside double quotes a backslash escapes only $ ` " \ and the newline (which goes with it)
-            text = re.sub(r'\\([$`"\\\n])', lambda m: "" if m.group(1) == "\n" else m.group(1), rhs[i + 1:end - 1])
-            _segment(text, parts)
+            _double(rhs[i + 1:end - 1], parts)
             i = end
         elif c == "\\":
             parts.append(("lit", rhs[i + 1:i + 2]))
@@ -154,15 +174,20 @@ def _double_end(s: str, i: int) -> int:
             j += 2
         elif c == '"':
             return j + 1
-        elif c == "`":
-            j = _back_end(s, j)
-        elif s.startswith("$(", j):
-            j = _group_end(s, j + 1, "(", ")")
-        elif s.startswith("${", j):
-            j = _group_end(s, j + 1, "{", "}")
         else:
-            j += 1
+            j = _expansion_end(s, j) or j + 1
     raise _Incomplete(False)
+
+
+def _expansion_end(s: str, i: int) -> int | None:
+    """The end of a command substitution or parameter expansion starting at s[i] (`...`, $(...), ${...}); None if none starts there."""
+    if s[i] == "`":
+        return _back_end(s, i)
+    if s.startswith("$(", i):
+        return _group_end(s, i + 1, "(", ")")
+    if s.startswith("${", i):
+        return _group_end(s, i + 1, "{", "}")
+    return None
 
 
 def _back_end(s: str, i: int) -> int:
@@ -220,14 +245,8 @@ def _word_end(s: str, i: int) -> int:
             j = _single_end(s, j)
         elif c == '"':
             j = _double_end(s, j)
-        elif c == "`":
-            j = _back_end(s, j)
-        elif s.startswith("$(", j):
-            j = _group_end(s, j + 1, "(", ")")
-        elif s.startswith("${", j):
-            j = _group_end(s, j + 1, "{", "}")
         else:
-            j += 1
+            j = _expansion_end(s, j) or j + 1
     return j
 
 
@@ -275,6 +294,7 @@ class _Reader:
         self.records: list[GrubAssignment] = []
         self.pending_function = ""
         self.carry = "\n"
+        self.ended = ""  # why every later line may not run (a `return` or `exit` was read)
 
     def line(self, tokens: list[_Token], line_of: list[int], text: str) -> None:
         """Read the tokens of one logical line (``line_of[i]``: the file line of token i)."""
@@ -422,15 +442,23 @@ class _Reader:
     def _simple(self, words: list[_Token], line_no: int, why: str) -> None:
         """One simple command: assignments, commands that set variables, or a command that cannot."""
         texts = [w.text for w in words]
+        why = why or self.ended
         k = 0
         while k < len(texts) and _ASSIGN_WORD.match(texts[k]):
             k += 1
         if k:
+            prefix_why = why
             if k < len(texts):
-                why = why or f"assigned as a prefix of the command `{texts[k][:40]}` (kept only for some builtins)"
+                prefix_why = why or f"assigned as a prefix of the command `{texts[k][:40]}` (kept only for some builtins)"
             for word in texts[:k]:
-                self._assign(word, line_no, why)
-            return
+                self._assign(word, line_no, prefix_why)
+            texts = texts[k:]
+            if not texts:
+                return
+        while len(texts) > 1 and texts[0] in ("command", "builtin"):  # `command eval ...` runs eval
+            texts = texts[1:]
+        for name in sorted({m.group(1) for word in texts for m in _DEFAULT_ASSIGN.finditer(word)}):  # `: ${X=tmem}` sets X
+            self.records.append(GrubAssignment(name, (("unknown", "assigned by a ${NAME=word} expansion"),), line_no))
         first = texts[0]
         args = [w for w in texts[1:] if not w.startswith("-")]
         if first in ("export", "readonly"):
@@ -445,14 +473,23 @@ class _Reader:
                 name = word.split("=", 1)[0]
                 if _IDENT.match(name):
                     self.records.append(GrubAssignment(name, (("unknown", f"set by `{first}`"),), line_no))
+        elif first == "printf" and "-v" in texts[:-1]:
+            name = texts[texts.index("-v") + 1]
+            if _IDENT.match(name):
+                self.records.append(GrubAssignment(name, (("unknown", "set by `printf -v`"),), line_no))
         elif first in _ANYTHING:
             self.records.append(GrubAssignment(EVERYTHING, (("unknown", f"`{first}` may change any variable"),), line_no))
+        elif first in _ENDS and not any(f.what.startswith("function ") for f in self.stack):  # in a function: ends only it
+            self.ended = f"after the `{first}` at line {line_no}, which may end the file there"
+            self.records.append(GrubAssignment(EVERYTHING, (("unknown", f"`{first}` at line {line_no} may end the file there"),), line_no))
         elif first in self.functions:
             self.records.append(GrubAssignment(EVERYTHING, (
                 ("unknown", f"calls {first} (defined at line {self.functions[first]}), which may change any variable"),), line_no))
 
     def _assign(self, word: str, line_no: int, why: str) -> None:
         name = _ASSIGN_WORD.match(word).group(1)  # type: ignore[union-attr]  # matched by the caller
+        if word.startswith(f"{name}+="):
+            why = why or "appended with +=, which bash does and dash (Debian's /bin/sh) refuses"
         try:
             parts = [("unknown", why)] if why else _value(word[len(name) + 1:])
         except _Incomplete:  # quotes that only balance inside a $(...) with a comment in it
