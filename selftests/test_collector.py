@@ -20,6 +20,7 @@ import dataclasses
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -143,6 +144,13 @@ def broken_tables_names(root: Path, cmds: Commands) -> None:
 def dom0_no_sysfs_version(root: Path, cmds: Commands) -> None:
     """A Dom0 whose /sys/hypervisor has no version: xl info's xen_major/minor say it (4.3 here, so tmem-list is asked)."""
     drop(root, "/sys/hypervisor/version")
+
+
+def dom0_no_sysfs_version_413(root: Path, cmds: Commands) -> None:
+    """No /sys/hypervisor/version, and xl info says Xen 4.13: the version is read from xl info, so tmem-list is not asked."""
+    drop(root, "/sys/hypervisor/version")
+    info = (REPO / "snapshots/x10sae-xen-dom0/cmd/xl_info").read_bytes()
+    cmds[("xl", "info")] = (re.sub(rb"(xen_minor\s*:\s*)3", rb"\g<1>13", info), b"", 0)
 
 
 def dom0_xen_413(root: Path, cmds: Commands) -> None:
@@ -279,6 +287,7 @@ VARIANTS: dict[str, tuple[str, list[Mutation]]] = {
     "gateway-broken-tables-names": ("vpn-gateway", [broken_tables_names]),
     "dom0-no-sysfs-version": ("x10sae-xen-dom0", [dom0_no_sysfs_version, grub_d, modules_load_d, pci_missing_attrs]),
     "dom0-xen-4.13": ("x10sae-xen-dom0", [dom0_xen_413, grub_d_broken, pci_cut_short]),
+    "dom0-no-sysfs-version-4.13": ("x10sae-xen-dom0", [dom0_no_sysfs_version_413]),
     "dom0-xl-info-fails": ("x10sae-xen-dom0", [dom0_bad_xl_info]),
     "domU": ("x10sae-xen-dom0", [domu]),
     "kvm-no-pci": ("x10sae-xen-dom0", [hypervisor_kvm, no_pci]),
@@ -477,3 +486,12 @@ def test_collector_is_posix_sh_without_bashisms() -> None:
     if shutil.which("checkbashisms"):
         done = subprocess.run(["checkbashisms", "--posix", str(COLLECTOR)], capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
+
+
+def test_the_xen_version_from_xl_info_decides_whether_tmem_list_is_asked(tmp_path: Path) -> None:
+    """Without /sys/hypervisor/version both collectors read xl info: 4.13 has no tmem, so neither asks xl tmem-list."""
+    root, path = build(tmp_path, "x10sae-xen-dom0", [dom0_no_sysfs_version_413], SHELLS[0])
+    _, sh = compare(tmp_path, root, path, SHELLS[0])
+    commands = manifest_view(sh)["commands"]
+    assert any("xl info" in str(c) or "'xl', 'info'" in str(c) for c in commands), commands  # type: ignore[union-attr]
+    assert not any("tmem-list" in str(c) for c in commands), commands  # type: ignore[union-attr]

@@ -143,3 +143,20 @@ def test_a_route_made_with_an_unreadable_destination_is_cannot_check_not_a_trace
     odd = Route("100", "all", "unicast", "wg0", None, 0, None, None, None, ())
     with pytest.raises(CannotCheck, match="destination hwcompat cannot read"):
         routing.index_routes([odd], {})
+
+
+_quad = st.builds(str, st.ip_addresses(v=4))
+_plain_entry = st.fixed_dictionaries(
+    {"dst": st.one_of(st.just("default"), _quad, st.builds(lambda a, n: f"{a}/{n}", _quad, st.integers(0, 32)))},
+    optional={"gateway": _quad, "dev": st.sampled_from(["eth0", "wg0", ""]), "table": st.sampled_from(["main", "local", "100", ""]),
+              "type": st.sampled_from(["unicast", "local", "blackhole", "unreachable", ""]), "protocol": st.sampled_from(["kernel", "bgp"]),
+              "scope": st.sampled_from(["link", "host"]), "prefsrc": _quad, "metric": st.integers(0, 2**32),
+              "flags": st.lists(st.sampled_from(["onlink", "linkdown"]), max_size=2)})
+
+
+@settings(max_examples=500)
+@given(_plain_entry)
+def test_every_ordinary_route_is_read_by_the_plain_reader_as_the_full_reader_reads_it(entry: dict) -> None:
+    """The fast reader's whole domain: every well-formed ordinary IPv4 route takes it, and gets what the full reader gives."""
+    plain = ip_json._plain_route(entry, {}, set())
+    assert plain is not None and plain == ip_json._full_route(entry, {})

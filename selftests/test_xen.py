@@ -189,9 +189,10 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def test_centos6_tmem_only_in_a_non_default_entry_fails_exactly_that_item(centos6: Path) -> None:
     conf = centos6 / "fs/boot/grub/grub.conf"
-    xen_entry = conf.read_text().split("title ")[1]
     _edit(conf, "guest_loglvl=all tmem\n", "guest_loglvl=all\n")
-    conf.write_text(conf.read_text() + "title " + xen_entry.replace("\n", " tmem\n", 3).replace("loglvl=all \n", "\n"))
+    xen_entry = conf.read_text().split("title ")[1]  # the default entry, now without tmem: a copy of it with tmem goes last
+    assert xen_entry.count("guest_loglvl=all\n") == 1
+    conf.write_text(conf.read_text() + "title " + xen_entry.replace("guest_loglvl=all\n", "guest_loglvl=all tmem\n"))
     msg = failed(results("hosts/centos6-xen44-dom0", centos6))
     assert list(msg) == ["test_xen_cmdline[tmem]"]
     assert msg["test_xen_cmdline[tmem]"].startswith("active now, lost at next boot: add tmem to the kernel line of the default "
@@ -312,3 +313,9 @@ def test_xentop_row_that_does_not_fit_its_header_is_refused_with_the_line(text: 
     with pytest.raises(ParseError) as info:
         xentop_batch.parse(text)
     assert (info.value.line_no, info.value.reason) == (line_no, reason)
+
+
+def test_a_domain_named_like_a_sub_line_is_still_a_row() -> None:
+    """xentop's per-domain lines start with Net, VBD, VCPUs or Tmem:; a domain called NetBSD is not one of them."""
+    renamed = XENTOP_412.replace("virtual1", "NetBSD")
+    assert [d.name for d in xentop_batch.parse(renamed)] == ["Domain-0", "NetBSD"]
