@@ -129,7 +129,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     """Judge many snapshots at once: exit 0 when every host is compatible, 1 otherwise."""
     from hwcompat import fleet  # noqa: PLC0415
 
-    params = dict(p.partition("=")[::2] for p in args.param)
+    params = _params(args.param)  # `--param lan_if` (no =) would set lan_if to '' and judge every host by it
     if args.profile:
         loader.load(args.profile, params)  # a bad profile is a usage error before any host is judged
     html = Path(args.html) if args.html else None

@@ -103,3 +103,11 @@ def test_a_gzip_cut_short_is_never_taken_for_a_snapshot(tmp_path: Path) -> None:
 def test_a_job_count_below_one_is_a_usage_error(jobs: str) -> None:
     proc = hwcompat("fleet", str(SEED), "--jobs", jobs)
     assert proc.returncode == 4 and "Traceback" not in proc.stderr and "--jobs" in proc.stderr
+
+
+def test_a_param_without_a_value_is_a_usage_error_not_an_empty_value(tmp_path: Path) -> None:
+    """`--param lan_if` once set lan_if to '' and judged the gateway NOT COMPATIBLE by it (exit 1)."""
+    snapshot, profile = str(REPO / "snapshots/vpn-gateway-fixed"), "hosts/vpn-gateway"
+    assert hwcompat("fleet", snapshot, "--profile", profile).returncode == 0
+    proc = hwcompat("fleet", snapshot, "--profile", profile, "--param", "lan_if")
+    assert proc.returncode == 4 and "--param: lan_if: write it as NAME=VALUE" in proc.stderr, proc.stderr
