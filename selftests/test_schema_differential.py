@@ -92,3 +92,16 @@ def test_mutated_profiles_get_the_same_answer(index: int, data: st.DataObject) -
     elif isinstance(parent, dict):
         parent[data.draw(st.sampled_from(["x", "driver", "min", "typo_key", "count"]))] = data.draw(LEAVES)
     assert _ours(profile) == _theirs(profile)
+
+
+@pytest.mark.parametrize(("where", "value"), [(("network", "paths", "tunnel-itself", "proto"), -1),
+                                              (("network", "paths", "tunnel-itself", "dport"), 70000),
+                                              (("network", "paths", "tunnel-itself", "dport"), 65535)])
+def test_numbers_out_of_the_schemas_range_are_refused_as_jsonschema_refuses_them(where: tuple[str, ...], value: int) -> None:
+    """The loader's validator ignored minimum/maximum: proto -1 passed it (hypothesis found it; this pins it)."""
+    profile = copy.deepcopy(next(d for d in SHIPPED if d["name"] == "wg-quick-fulltunnel"))
+    parent: Any = profile
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = value
+    assert _ours(profile) == _theirs(profile) == (value == 65535)

@@ -240,6 +240,11 @@ def _errors(value: object, sch: Mapping[str, Any], path: KeyPath, quick: bool = 
                 return _QUICK
             return [(path, f"expected {' or '.join(types)}, got {_got(value)}")]
     errors: list[tuple[KeyPath, str]] = []
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        low, high = sch.get("minimum"), sch.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = f"{low} to {high}" if low is not None and high is not None else f"at least {low}" if low is not None else f"at most {high}"
+            errors.append((path, f"{value} is out of range ({span})"))
     if isinstance(value, str):
         if len(value) < sch.get("minLength", 0):
             errors.append((path, "must not be empty"))
