@@ -143,16 +143,18 @@ def extends_ref(ref: str, out: Path) -> str:
     return os.path.relpath(real, out.absolute().parent)
 
 
-def capture(facts: FactCache, out: Path, name: str, extends: list[str]) -> Capture:
+def capture(facts: FactCache, out: Path, name: str, extends: list[str], params: dict[str, str] | None = None) -> Capture:
     """Draft, write ``out``, and prove it passes against ``facts`` (relaxing up to twice).
 
-    :raises ProfileError: when a profile to extend is not found or invalid
+    :param params: values for the parameters of the profiles extended (``--param``); the draft sets them
+    :raises ProfileError: when a profile to extend is not found or invalid, or a parameter is unset or undeclared
     """
     data = draft(facts, name)
     if extends:
-        data = prune(data, loader.load_all(extends), facts)
+        data = prune(data, loader.load_all(extends, params), facts)
         # a ref given as a path is relative to here; in the draft it must be relative to the draft
         data = {**{k: data[k] for k in ("name", "description")}, "extends": [extends_ref(r, out) for r in extends],
+                **({"params": dict(params)} if params else {}),
                 **{k: v for k, v in data.items() if k not in ("name", "description")}}
     header = (f"# yaml-language-server: $schema={loader.SCHEMA_PATH.as_posix()}\n"
               f"# Drafted by hwcompat {__version__} capture. Review it: keep what defines the machine,\n"

@@ -172,10 +172,14 @@ def cmd_capture(args: argparse.Namespace) -> int:
     if not _output_dir_ok(args.out):
         return EXIT_USAGE
     snapshots = list(args.snapshot or [])
+    params = _params(args.param)
+    if params and not args.extends:
+        _err("--param sets parameters of the profiles --extends names; there is none")
+        return EXIT_USAGE
     if len(snapshots) > 1 or args.hosts_dir:
         return _certify(args, out, snapshots, certify)
     source = open_source(snapshots[0] if snapshots else None)
-    done = capture(FactCache(source), out, args.name or out.stem, list(args.extends or []))
+    done = capture(FactCache(source), out, args.name or out.stem, list(args.extends or []), params)
     for note in done.notes:
         print(f"  relaxed: {note}", file=sys.stderr)
     if done.failures:
@@ -349,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--snapshot", metavar="S", action="append", help="a snapshot (repeat it: the shared profile of several machines)")
     cap.add_argument("--hosts-dir", metavar="DIR", help="with several snapshots: write each machine's differences as a host profile here")
     cap.add_argument("--extends", action="append", metavar="P", help="write only what P does not already say (repeatable)")
+    cap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="set a parameter of an --extends profile (repeatable); the draft keeps it under params:")
     cap.add_argument("--out", required=True, metavar="FILE.yaml")
     cap.add_argument("--name", help="profile name (default: the file name)")
     cap.add_argument("--force", action="store_true", help="overwrite --out")

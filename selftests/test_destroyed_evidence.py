@@ -32,7 +32,7 @@ SNAPSHOTS = {
     "x10sae-core-i5": "boards/supermicro-x10sae",
     "x10sae-xeon-radeon": "boards/supermicro-x10sae",
     "x10slm-f": "boards/supermicro-x10slm-f",
-    "vpn-gateway-vlan": "roles/vpn-split-gateway --param vlan_if=eth0.6",
+    "vpn-gateway-vlan": "hosts/vpn-gateway-vlan",
     "docker-host-nat": "hosts/docker-host-nat",
     "centos6-xen44-dom0": "hosts/centos6-xen44-dom0",
     "wg-quick-fulltunnel": "hosts/wg-quick-fulltunnel",

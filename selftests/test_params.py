@@ -15,6 +15,8 @@ from selftests.conftest import REPO
 from selftests.test_suite import hwcompat
 
 VLAN_GATEWAY = REPO / "snapshots/vpn-gateway-vlan"
+#: the role's parameters for the gateway without a bridge (hosts/vpn-gateway-vlan sets the same), as --param flags
+VLAN_PARAMS = [f"--param={p.name}={p.value}" for p in loader.load("hosts/vpn-gateway-vlan").params]
 
 
 def _run(tmp_path: Path, snapshot: Path, *args: str) -> tuple[int, dict[str, str]]:
@@ -24,8 +26,8 @@ def _run(tmp_path: Path, snapshot: Path, *args: str) -> tuple[int, dict[str, str
 
 
 def test_a_gateway_without_a_bridge_passes_the_role_with_its_vlan_interface_as_a_parameter(tmp_path: Path) -> None:
-    code, items = _run(tmp_path, VLAN_GATEWAY, "--param", "vlan_if=eth0.6")
-    assert code == 0, {k: v for k, v in items.items() if v == "failed"}
+    code, items = _run(tmp_path, VLAN_GATEWAY, *VLAN_PARAMS)
+    assert "--param=vlan_if=eth0.6" in VLAN_PARAMS and code == 0, {k: v for k, v in items.items() if v == "failed"}
     assert items["test_network_interface[vlan]"] == "passed" and items["test_network_no_leak[vlan-internet]"] == "passed"
 
 
@@ -34,16 +36,29 @@ def test_without_the_leak_guard_it_fails_only_the_leak(tmp_path: Path) -> None:
     shutil.copytree(VLAN_GATEWAY, snap, symlinks=True)
     routes = snap / "cmd/ip_-j_route_show_table_all"
     routes.write_text(json.dumps([r for r in json.loads(routes.read_text()) if r.get("type") != "unreachable"]) + "\n")
-    code, items = _run(tmp_path, snap, "--param", "vlan_if=eth0.6")
+    code, items = _run(tmp_path, snap, *VLAN_PARAMS)
     assert code == 1 and {k for k, v in items.items() if v == "failed"} == {"test_network_no_leak[vlan-internet]"}
 
 
 def test_the_seed_host_sets_the_parameter_and_shows_where_each_value_came_from() -> None:
-    proc = hwcompat("profiles", "show", "hosts/vpn-gateway", "--param", "lan_if=eth0")
+    proc = hwcompat("profiles", "show", "hosts/vpn-gateway", "--param", "lan_if=eth1")
     assert proc.returncode == 0, proc.stderr
     assert "# param vlan_if = 'br6'   (profiles/hosts/vpn-gateway.yaml:" in proc.stdout
-    assert "# param lan_if = 'eth0'   (--param)" in proc.stdout
-    assert "# param tunnel = 'tun-hma'   (profiles/roles/vpn-split-gateway.yaml:" in proc.stdout
+    assert "# param lan_if = 'eth1'   (--param)" in proc.stdout
+    assert "# param tunnel = 'tun-hma'   (profiles/hosts/vpn-gateway.yaml:" in proc.stdout
+
+
+def test_the_shared_role_has_no_host_values_and_names_every_unset_parameter_at_once() -> None:
+    """A role that defaulted to the seed's names checked other gateways against tun-hma and 192.168.6.x."""
+    role = loader.load("roles/vpn-split-gateway", template=True)
+    assert role.params and all(p.value is None for p in role.params), [(p.name, p.value) for p in role.params if p.value is not None]
+    with pytest.raises(ProfileError) as info:
+        loader.load("roles/vpn-split-gateway", given={"vlan_if": "eth0.6", "lan_if": "eth0"})
+    text = str(info.value)
+    assert " parameters " in text and " have no value: set them in a host profile (params: {" in text
+    for name in (p.name for p in role.params):
+        told = (f"{name!r}" in text, f"{name}: VALUE" in text, f"--param {name}=VALUE" in text)
+        assert told == ((False,) * 3 if name in ("vlan_if", "lan_if") else (True,) * 3), (name, text)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -79,7 +94,8 @@ def test_a_whole_value_keeps_its_type_and_a_spliced_one_becomes_text(tmp_path: P
 @pytest.mark.parametrize(("args", "words"), [
     (("--param", "nope=1"), "the profile declares no parameter 'nope'"),
     (("--param", "broken"), "--param broken: write it as NAME=VALUE"),
-    ((), "parameter 'vlan_if' has no value"),
+    ((), "'vlan_if', "),
+    ((), "have no value: set them in a host profile"),
 ])
 def test_command_line_parameters_that_cannot_apply_are_usage_errors(args: tuple[str, ...], words: str) -> None:
     proc = hwcompat("run", "--profile", "roles/vpn-split-gateway", "--snapshot", str(VLAN_GATEWAY), *args)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from hwcompat.profile import loader
 from selftests.conftest import MODERN, REPO, SEED
 
 
@@ -158,6 +159,22 @@ def test_capture_passes_on_its_source_and_extends_writes_less(tmp_path: Path) ->
     for profile in (full, slim):
         code, items = run_json(tmp_path, str(profile), MODERN)
         assert code == 0, failed(items)
+
+
+def test_capture_extending_a_role_takes_its_parameters_and_the_draft_keeps_them(tmp_path: Path) -> None:
+    vlan = REPO / "snapshots/vpn-gateway-vlan"
+    given = [f"--param={p.name}={p.value}" for p in loader.load("hosts/vpn-gateway-vlan").params]
+    out = tmp_path / "gw.yaml"
+    proc = hwcompat("capture", "--snapshot", str(vlan), "--extends", "roles/vpn-split-gateway", *given[:1], "--out", str(out))
+    assert proc.returncode == 4 and "have no value" in proc.stderr and not out.exists(), proc.stderr  # every unset one named
+    proc = hwcompat("capture", "--snapshot", str(vlan), "--extends", "roles/vpn-split-gateway", *given, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "params:\n  vlan_if: eth0.6\n" in out.read_text()
+    code, items = run_json(tmp_path, str(out), vlan)
+    assert code == 0 and items["test_network_interface[vlan]"] == "passed", failed(items)
+    proc = hwcompat("capture", "--snapshot", str(vlan), "--param", "vlan_if=eth0.6", "--out", str(tmp_path / "none.yaml"))
+    assert proc.returncode == 4 and "--param sets parameters of the profiles --extends names" in proc.stderr
+    assert not (tmp_path / "none.yaml").exists()
 
 
 def test_capture_relaxes_what_the_extended_profile_gets_wrong_here(tmp_path: Path, seed_copy: Path) -> None:

@@ -59,6 +59,7 @@ def resolve(data: Mapping[str, Any], origins: Mapping[KeyPath, Origin], given: M
             raise ProfileError("--param", 0, name, f"the profile declares no parameter {name!r} (it declares: {known})")
         declared[name] = (value, "--param")
     values: dict[str, object] = {}
+    unset: dict[str, tuple[Origin, KeyPath]] = {}
 
     def value_of(name: str, path: KeyPath, seen: tuple[str, ...]) -> object:
         where = origins.get(path, Origin("profile", 0))
@@ -75,8 +76,8 @@ def resolve(data: Mapping[str, Any], origins: Mapping[KeyPath, Origin], given: M
             if raw is None and not strict:
                 return f"${{{name}}}"
             if raw is None:
-                raise ProfileError(where.file, where.line, _dotted(path),
-                                   f"parameter {name!r} has no value: set it in a host profile (params: {{{name}: VALUE}}) or with --param {name}=VALUE")
+                unset.setdefault(name, (where, path))  # every unset parameter is named at once, at the end
+                return f"${{{name}}}"
             values[name] = substitute(raw, ("params", name), (*seen, name))
         return values[name]
 
@@ -108,5 +109,20 @@ def resolve(data: Mapping[str, Any], origins: Mapping[KeyPath, Origin], given: M
     for name in declared:
         if declared[name][0] is not None:
             value_of(name, ("params", name), ())
+    if unset:
+        raise _unset_error(unset)
     shown = tuple(ParamValue(name, values.get(name), declared[name][1]) for name in declared)
     return out, shown
+
+
+def _unset_error(unset: Mapping[str, tuple[Origin, KeyPath]]) -> ProfileError:
+    """One error naming every parameter that is used but has no value, at the first place one is used."""
+    names = list(unset)
+    where, path = unset[names[0]]
+    if len(names) == 1:
+        what = f"parameter {names[0]!r} has no value: set it"
+    else:
+        what = f"parameters {', '.join(repr(n) for n in names)} have no value: set them"
+    settings = ", ".join(f"{n}: VALUE" for n in names)
+    flags = " ".join(f"--param {n}=VALUE" for n in names)
+    return ProfileError(where.file, where.line, _dotted(path), f"{what} in a host profile (params: {{{settings}}}) or with {flags}")
