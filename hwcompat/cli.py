@@ -244,6 +244,8 @@ def _params(given: list[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise ProfileError("--param", 0, item, "write it as NAME=VALUE")
+        if not value:
+            raise ProfileError("--param", 0, item, "an empty value is no value: give one (NAME=VALUE), or leave the parameter out")
         out[name] = value
     return out
 

@@ -124,6 +124,8 @@ def parse_params(given: list[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise pytest.UsageError(f"--param {item}: write it as NAME=VALUE")
+        if not value:
+            raise pytest.UsageError(f"--param {item}: an empty value is no value: give one (NAME=VALUE), or leave the parameter out")
         out[name] = value
     return out
 

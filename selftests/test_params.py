@@ -61,6 +61,21 @@ def test_the_shared_role_has_no_host_values_and_names_every_unset_parameter_at_o
         assert told == ((False,) * 3 if name in ("vlan_if", "lan_if") else (True,) * 3), (name, text)
 
 
+def test_a_bad_value_is_reported_where_the_key_using_it_was_written() -> None:
+    """It named the host file with the role's line number (hosts/vpn-gateway-vlan.yaml:33 of an 18-line file)."""
+    proc = hwcompat("run", "--profile", "hosts/vpn-gateway-vlan", "--snapshot", str(VLAN_GATEWAY), "--param", "vlan_net=300.1.1.0/24")
+    line = next(i for i, t in enumerate((REPO / "profiles/roles/vpn-split-gateway.yaml").read_text().splitlines(), 1) if "from: \"${vlan_net}\"" in t)
+    assert proc.returncode == 4 and f"profiles/roles/vpn-split-gateway.yaml:{line}: network.nat.tunnel.from: '300.1.1.0/24'" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "fleet"])
+def test_an_empty_command_line_value_is_a_usage_error_not_a_value(command: str) -> None:
+    """`--param vlan_if=` judged the gateway by an interface named '' (NOT COMPATIBLE, exit 1)."""
+    where = ["--snapshot", str(VLAN_GATEWAY)] if command == "run" else [str(VLAN_GATEWAY)]
+    proc = hwcompat(command, "--profile", "hosts/vpn-gateway-vlan", *where, "--param", "vlan_if=")
+    assert proc.returncode == 4 and "an empty value is no value" in proc.stdout + proc.stderr, proc.stdout[-500:] + proc.stderr
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "p.yaml"
     path.write_text(text)

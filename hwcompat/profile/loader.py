@@ -426,8 +426,10 @@ def _load_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
 
 
 def _semantic(err: ValueError, origins: Origins, file: str) -> ProfileError:
+    """The error at the file and line the key was written (a profile this one extends, often), not this file's."""
     kpath: KeyPath = getattr(err, "kpath", ())
-    return ProfileError(file, origins.get(kpath, Origin(file, 0)).line, _dotted(kpath), str(err))
+    origin = origins.get(kpath, Origin(file, 0))
+    return ProfileError(origin.file, origin.line, _dotted(kpath), str(err))
 
 
 Resolved = tuple[dict[str, Any], dict[KeyPath, Origin], tuple[str, ...]]

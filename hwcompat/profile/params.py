@@ -119,10 +119,8 @@ def _unset_error(unset: Mapping[str, tuple[Origin, KeyPath]]) -> ProfileError:
     """One error naming every parameter that is used but has no value, at the first place one is used."""
     names = list(unset)
     where, path = unset[names[0]]
-    if len(names) == 1:
-        what = f"parameter {names[0]!r} has no value: set it"
-    else:
-        what = f"parameters {', '.join(repr(n) for n in names)} have no value: set them"
+    listed = ", ".join(repr(n) for n in names)
+    what = f"parameter {listed} has no value: set it" if len(names) == 1 else f"parameters {listed} have no value: set them"
     settings = ", ".join(f"{n}: VALUE" for n in names)
     flags = " ".join(f"--param {n}=VALUE" for n in names)
     return ProfileError(where.file, where.line, _dotted(path), f"{what} in a host profile (params: {{{settings}}}) or with {flags}")
