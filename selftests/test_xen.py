@@ -319,3 +319,21 @@ def test_a_domain_named_like_a_sub_line_is_still_a_row() -> None:
     """xentop's per-domain lines start with Net, VBD, VCPUs or Tmem:; a domain called NetBSD is not one of them."""
     renamed = XENTOP_412.replace("virtual1", "NetBSD")
     assert [d.name for d in xentop_batch.parse(renamed)] == ["Domain-0", "NetBSD"]
+
+
+def test_tmem_activity_on_a_dom0_without_guests_cannot_be_known_yet_and_fails_only_with_idle_guests(dom0: Path) -> None:
+    """A Dom0 just installed, no guest started: 'no guest puts pages' failed it (NOT COMPATIBLE), though nothing could have."""
+    tmem_list, xl_list = dom0 / "cmd" / "xl_tmem-list_-a", dom0 / "cmd" / "xl_list"
+    tmem_list.write_text("".join(line for line in tmem_list.read_text().splitlines(keepends=True) if line.startswith("G=")))
+    idle = results("hosts/x10sae-xen-dom0", dom0)["test_tmem_activity[guests]"]
+    assert idle == ("failed", "no guest puts pages into tmem (no tmem clients): check each guest's tmem module and swap")
+    xl_list.write_text("".join(xl_list.read_text().splitlines(keepends=True)[:2]))  # the header and Domain-0
+    fresh = results("hosts/x10sae-xen-dom0", dom0)["test_tmem_activity[guests]"]
+    assert fresh[0] == "failed" and fresh[1].startswith("cannot check: no guest is running (xl list shows Domain-0 only)"), fresh
+    manifest = json.loads((dom0 / "manifest.json").read_text())
+    [listing] = [c for c in manifest["commands"] if c.get("stdout") == "cmd/xl_list"]
+    listing.update(stdout=None, exit=1, stderr="xc: error: Could not obtain handle on privileged command interface (13 = Permission denied)")
+    (dom0 / "manifest.json").write_text(json.dumps(manifest))
+    xl_list.unlink()
+    unknown = results("hosts/x10sae-xen-dom0", dom0)["test_tmem_activity[guests]"]
+    assert unknown[0] == "failed" and unknown[1].startswith("cannot check: no guest puts pages into tmem (no tmem clients), and whether any guest"), unknown

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from hwcompat.checks import kernel as kernel_checks
 from hwcompat.checks import xen as xen_checks
+from hwcompat.errors import CannotCheck
 from hwcompat.facts import Unknown, known
 from hwcompat.facts.kernel import OSRELEASE, KernelFacts
 from hwcompat.facts.tmem import TmemFacts
@@ -183,4 +184,10 @@ def activity(item: TmemItem, kernel: KernelFacts, xen: XenFacts) -> CheckResult:
     found = "; ".join(f"{n}: {p} puts, {g} gets" for n, p, g in clients) or "no tmem clients"
     if active:
         return passed(f"{len(active)} guest(s) use tmem: {found}", "at least one guest", found, "xl tmem-list -a")
+    # with no guest running (a Dom0 just installed), nothing could have used tmem yet: not a fault of this machine
+    if isinstance(xen.domains, Unknown):
+        raise CannotCheck(f"no guest puts pages into tmem ({found}), and whether any guest runs is unknown: {xen.domains.reason}")
+    if not any(d.domid != 0 for d in xen.domains):
+        raise CannotCheck(f"no guest is running (xl list shows Domain-0 only), so no guest can have used tmem yet ({found}); "
+                          "start a guest that uses tmem and check again")
     return failed(f"no guest puts pages into tmem ({found}): check each guest's tmem module and swap", "at least one guest", found, "xl tmem-list -a")
