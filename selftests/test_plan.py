@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from hwcompat import checks
@@ -88,3 +90,20 @@ def test_registries_are_complete() -> None:
     stems = {d.name for d in DOMAINS}
     assert stems <= set(checks.__all__)
     assert stems <= {d.name for k in KINDS for d in k.domains}
+
+
+def test_a_profile_loads_only_the_facts_and_checks_its_sections_need() -> None:
+    """A board profile (no xen, tmem, cpuid_flags or network section) never imports those stacks: each one is
+    imported on first collection, which keeps a run or a capture of a plain machine from paying for them."""
+    lazy = ["hwcompat.facts.xen", "hwcompat.facts.tmem", "hwcompat.facts.cpuid", "hwcompat.facts.network", "hwcompat.facts.nat",
+            "hwcompat.routing", "hwcompat.natwalk"]
+    code = ("import sys\nfrom hwcompat.facts.cache import FactCache\nfrom hwcompat.plan import evaluate\n"
+            "from hwcompat.profile import loader\nfrom hwcompat.sources.snapshot import SnapshotSource\nimport hwcompat.cli, hwcompat.capture\n"
+            f"results = evaluate(loader.load('boards/supermicro-x10sae'), FactCache(SnapshotSource({str(REPO / 'snapshots/x10sae-core-i5')!r})))\n"
+            "assert results and all(r.outcome in ('passed', 'skipped') for _, r in results), results\n"
+            f"print(sorted(m for m in {lazy!r} if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+    seed = subprocess.run([sys.executable, "-c", code.replace("boards/supermicro-x10sae", "hosts/x10sae-xen-dom0").replace(
+        "x10sae-core-i5", "x10sae-xen-dom0")], capture_output=True, text=True, cwd=REPO, check=False)
+    assert seed.stdout.strip() == "['hwcompat.facts.cpuid', 'hwcompat.facts.xen']", seed.stdout + seed.stderr  # the seed asks cpuid_flags and xen

@@ -7,11 +7,15 @@ hypervisor that faults CPUID). The item says which it found.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hwcompat.errors import CannotCheck
 from hwcompat.facts.cpu import CpuFacts
-from hwcompat.facts.cpuid import CpuidFacts
 from hwcompat.profile.model import StateExpectation
 from hwcompat.results import CheckResult, failed, passed
+
+if TYPE_CHECKING:  # annotations only: the facts module loads when its domain is first collected
+    from hwcompat.facts.cpuid import CpuidFacts
 
 
 def cpuid_flag(exp: StateExpectation, cpuid: CpuidFacts, cpu: CpuFacts) -> CheckResult:

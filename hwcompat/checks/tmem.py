@@ -8,16 +8,20 @@ item (``supported``) fails with the reason and every other tmem item is skipped 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hwcompat.checks import kernel as kernel_checks
 from hwcompat.checks import xen as xen_checks
 from hwcompat.errors import CannotCheck
 from hwcompat.facts import Unknown, known
 from hwcompat.facts.kernel import OSRELEASE, KernelFacts
-from hwcompat.facts.tmem import TmemFacts
-from hwcompat.facts.xen import XenFacts
 from hwcompat.matchers import version_tuple
 from hwcompat.profile.model import ParamExpectation, StateExpectation, TmemItem
 from hwcompat.results import CheckResult, failed, passed, skipped
+
+if TYPE_CHECKING:  # annotations only: the facts module loads when its domain is first collected
+    from hwcompat.facts.tmem import TmemFacts
+    from hwcompat.facts.xen import XenFacts
 
 LINUX_REMOVED = (5, 3)
 XEN_REMOVED = (4, 13)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from hwcompat.checks import compare
 from hwcompat.checks.kernel import param_both_ways
 from hwcompat.errors import CannotCheck
 from hwcompat.facts import known
 from hwcompat.facts.kernel import KernelFacts
-from hwcompat.facts.xen import XenFacts
 from hwcompat.matchers import show
 from hwcompat.profile.model import FieldExpectation, ParamExpectation
 from hwcompat.results import CheckResult, failed, skipped
+
+if TYPE_CHECKING:  # annotations only: the facts module loads when its domain is first collected
+    from hwcompat.facts.xen import XenFacts
 
 ROLE_ITEM = "test_xen_property[role]"
 

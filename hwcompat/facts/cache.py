@@ -12,20 +12,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from hwcompat.errors import CannotCheck
-from hwcompat.facts import cpu, cpuid, dmi, kernel, memory, pci, tmem, xen
+from hwcompat.facts import cpu, dmi, kernel, memory, pci
 from hwcompat.facts.cpu import CpuFacts
-from hwcompat.facts.cpuid import CpuidFacts
 from hwcompat.facts.dmi import DmiFacts
 from hwcompat.facts.kernel import KernelFacts
 from hwcompat.facts.memory import MemoryFacts
 from hwcompat.facts.pci import PciFacts
-from hwcompat.facts.tmem import TmemFacts
-from hwcompat.facts.xen import XenFacts
 from hwcompat.sources.base import FactSource
 
 if TYPE_CHECKING:
+    from hwcompat.facts.cpuid import CpuidFacts
     from hwcompat.facts.nat import NatFacts
     from hwcompat.facts.network import NetworkFacts, RouteLookups
+    from hwcompat.facts.tmem import TmemFacts
+    from hwcompat.facts.xen import XenFacts
     from hwcompat.routing import Query
 
 F_co = TypeVar("F_co", covariant=True)
@@ -42,17 +42,38 @@ class Domain(Generic[F_co]):
 
 PCI = Domain("pci", lambda c: pci.collect(c.source))
 CPU = Domain("cpu", lambda c: cpu.collect(c.source))
-# the flags CPUID shows user space: collected only for a profile that asks (cpu.cpuid_flags)
-CPUID = Domain("cpuid", lambda c: cpuid.collect(c.source))
 DMI = Domain("dmi", lambda c: dmi.collect(c.source))
 MEMORY = Domain("memory", lambda c: memory.collect(c.source))
 KERNEL = Domain("kernel", lambda c: kernel.collect(c.source))
-XEN = Domain("xen", lambda c: xen.collect(c.source))
-TMEM = Domain("tmem", lambda c: tmem.collect(c.source))
 
 
-# The network and NAT facts modules (and the parsers and evaluator they bring) are imported when
-# first collected: a profile without a network section never loads them.
+# The facts modules below (and the parsers and evaluator they bring) are imported when first
+# collected: a profile without a xen, tmem, cpuid_flags or network section never loads them (nor
+# does a capture, which drafts hardware, kernel and board).
+def _cpuid(c: FactCache) -> CpuidFacts:
+    from hwcompat.facts import cpuid  # noqa: PLC0415
+
+    return cpuid.collect(c.source)
+
+
+def _xen(c: FactCache) -> XenFacts:
+    from hwcompat.facts import xen  # noqa: PLC0415
+
+    return xen.collect(c.source)
+
+
+def _tmem(c: FactCache) -> TmemFacts:
+    from hwcompat.facts import tmem  # noqa: PLC0415
+
+    return tmem.collect(c.source)
+
+
+# the flags CPUID shows user space: collected only for a profile that asks (cpu.cpuid_flags)
+CPUID = Domain("cpuid", _cpuid)
+XEN = Domain("xen", _xen)
+TMEM = Domain("tmem", _tmem)
+
+
 def _network(c: FactCache) -> NetworkFacts:
     from hwcompat.facts import network  # noqa: PLC0415
 
