@@ -107,3 +107,13 @@ def test_a_profile_loads_only_the_facts_and_checks_its_sections_need() -> None:
     seed = subprocess.run([sys.executable, "-c", code.replace("boards/supermicro-x10sae", "hosts/x10sae-xen-dom0").replace(
         "x10sae-core-i5", "x10sae-xen-dom0")], capture_output=True, text=True, cwd=REPO, check=False)
     assert seed.stdout.strip() == "['hwcompat.facts.cpuid', 'hwcompat.facts.xen']", seed.stdout + seed.stderr  # the seed asks cpuid_flags and xen
+
+
+def test_a_capture_of_a_machine_not_in_dom0_does_not_load_the_xl_parsers() -> None:
+    code = ("import sys\nfrom hwcompat.capture import draft\nfrom hwcompat.facts.cache import FactCache\n"
+            "from hwcompat.sources.snapshot import SnapshotSource\n"
+            f"data = draft(FactCache(SnapshotSource({str(REPO / 'snapshots/x10sae-core-i5')!r})), 'x')\n"
+            "assert 'pci' in data and 'xen' not in data, sorted(data)\n"
+            "print('hwcompat.facts.xen' in sys.modules, sorted(m for m in sys.modules if m.startswith(('hwcompat.parsers.xl', 'hwcompat.parsers.xentop'))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)
+    assert done.stdout.strip() == "True []", done.stdout + done.stderr  # Xen facts asked (not under Xen), xl never

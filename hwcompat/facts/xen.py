@@ -7,14 +7,17 @@ statistics (Dom0 only, from xl).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hwcompat.facts import Unknown, known, parsed, read, run_command, then
 from hwcompat.matchers import version_tuple
-from hwcompat.parsers import cmdline, xentop_batch, xl_info, xl_list, xl_tmem_list
+from hwcompat.parsers import cmdline
 from hwcompat.parsers.cmdline import CmdlineParam
-from hwcompat.parsers.xl_list import XlDomain
-from hwcompat.parsers.xl_tmem_list import TmemEntry
 from hwcompat.sources.base import FactSource
+
+if TYPE_CHECKING:
+    from hwcompat.parsers.xl_list import XlDomain
+    from hwcompat.parsers.xl_tmem_list import TmemEntry
 
 HYPERVISOR = "/sys/hypervisor"
 CAPABILITIES = "/proc/xen/capabilities"
@@ -89,6 +92,7 @@ def collect(source: FactSource) -> XenFacts:
     if role != "dom0":
         no = Unknown("only a Xen Dom0 can see this")
         return XenFacts(role, how, version, no, no, no, no, no, source.where(HYPERVISOR), version_origin)
+    from hwcompat.parsers import xentop_batch, xl_info, xl_list, xl_tmem_list  # noqa: PLC0415 - only a Dom0 has xl to ask
     fields = parsed(xl_info.parse, run_command(source, XL_INFO), "xl info")
     info = then(fields, lambda fs: {f.key: f.value for f in fs})
     if isinstance(version, Unknown) and isinstance(info, dict) and "xen_major" in info:
