@@ -33,8 +33,8 @@ XEN_419_DOM0 = ("fpu de tsc msr pae mce cx8 apic sep mca cmov pat clflush acpi m
 REQUIRED = [e.name for e in BY_NAME["test_cpu_flag"].entries(loader.load("cpus/intel-xeon-e3-1265l-v3")) if e.state == "required"]
 
 
-def _facts(flags: str, family: int = 6, model: int = 60, microcode: int = 0x28) -> CpuFacts:
-    return CpuFacts("GenuineIntel", "Intel(R) Xeon(R) CPU", family, model, 3, microcode, 8192, 8, frozenset(flags.split()), "/proc/cpuinfo")
+def _facts(flags: str, family: int = 6, model: int = 60, microcode: int = 0x28, vendor: str = "GenuineIntel") -> CpuFacts:
+    return CpuFacts(vendor, "Intel(R) Xeon(R) CPU", family, model, 3, microcode, 8192, 8, frozenset(flags.split()), "/proc/cpuinfo")
 
 
 def _required(name: str) -> StateExpectation:
@@ -63,5 +63,7 @@ def test_without_a_hypervisor_a_missing_flag_fails_and_the_deadline_errata_is_na
     assert new.outcome == "failed" and "Errata" not in new.message
     other_model = cpu.flag(_required("tsc_deadline_timer"), _facts(bare, model=85, microcode=0x1C))
     assert other_model.outcome == "failed" and "Errata" not in other_model.message
+    not_intel = cpu.flag(_required("tsc_deadline_timer"), _facts(bare, microcode=0x1C, vendor="AuthenticAMD"))
+    assert not_intel.outcome == "failed" and "Errata" not in not_intel.message
     assert cpu.flag(_required("avx512f"), _facts(bare)).outcome == "passed"
     assert cpu.flag(_required("sha_ni"), _facts(bare)).outcome == "failed"

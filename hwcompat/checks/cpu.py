@@ -21,8 +21,9 @@ XEN_PV_HIDDEN = frozenset((
 ))
 # Intel microcode rev 0x1c for 06-3c-03 (2014) disabled TSX on Haswell (LKML 2014-09-18).
 TSX = frozenset({"hle", "rtm"})
-# Linux 4.14 and later turn tsc_deadline_timer off on these models below this microcode ("TSC_DEADLINE
-# disabled due to Errata": arch/x86/kernel/apic/apic.c deadline_match, the fixed-revision entries)
+# Linux 4.14 and later turn tsc_deadline_timer off on these Intel client models below this microcode ("TSC_DEADLINE
+# disabled due to Errata": arch/x86/kernel/apic/apic.c deadline_match, its fixed-revision entries; the server
+# models there, whose revision depends on the stepping, get no hint)
 DEADLINE_ERRATA = {(6, 0x3C): 0x22, (6, 0x45): 0x20, (6, 0x46): 0x17, (6, 0x3D): 0x25, (6, 0x47): 0x17,
                    (6, 0x4E): 0xB2, (6, 0x5E): 0xB2, (6, 0x8E): 0x52, (6, 0x9E): 0x52}
 
@@ -54,15 +55,15 @@ def flag(exp: StateExpectation, facts: CpuFacts) -> CheckResult:
         hint = ""
         if exp.name in XEN_PV_HIDDEN and facts.hypervisor:
             since = " from Xen 4.7 on" if exp.name == "tsc_deadline_timer" else ""
-            return skipped(f"not visible here: this kernel runs under a hypervisor (/proc/cpuinfo shows the 'hypervisor' flag), which hides "
-                           f"{exp.name} from it (a Xen PV Dom0 or guest does not see it{since}: Xen's PV CPUID policy and Linux's "
+            return skipped(f"not visible here: this kernel runs under a hypervisor (/proc/cpuinfo shows the 'hypervisor' flag), which may "
+                           f"hide {exp.name} from it (a Xen PV Dom0 or guest does not see it{since}: Xen's PV CPUID policy and Linux's "
                            "xen_cpuid() clear it); the chip itself cannot be judged from this kernel", facts.origin)
         if exp.name in TSX:
             hint = f" (microcode {_fmt('microcode')(facts.microcode)}: the 2014 Haswell microcode update removed TSX)"
-        fixed = DEADLINE_ERRATA.get((facts.family or 0, facts.model or 0))
+        fixed = DEADLINE_ERRATA.get((facts.family or 0, facts.model or 0)) if facts.vendor_id == "GenuineIntel" else None
         if exp.name == "tsc_deadline_timer" and fixed is not None and facts.microcode is not None and facts.microcode < fixed:
             hint = (f" (microcode {_hex(facts.microcode)} is below {_hex(fixed)}, which Linux 4.14 and later want for it on this model: "
-                    "the kernel log says 'TSC_DEADLINE disabled due to Errata'; a microcode update brings it back)")
+                    "if the kernel log says 'TSC_DEADLINE disabled due to Errata', a microcode update brings it back)")
         return failed(f"required flag is missing{hint}", "present", "absent", facts.origin)
     return failed("forbidden flag is present", "absent", "present", facts.origin)
 

@@ -189,9 +189,11 @@ def activity(item: TmemItem, kernel: KernelFacts, xen: XenFacts) -> CheckResult:
     if active:
         return passed(f"{len(active)} guest(s) use tmem: {found}", "at least one guest", found, "xl tmem-list -a")
     # with no guest running (a Dom0 just installed), nothing could have used tmem yet: not a fault of this machine
-    if isinstance(xen.domains, Unknown):
-        raise CannotCheck(f"no guest puts pages into tmem ({found}), and whether any guest runs is unknown: {xen.domains.reason}")
-    if not any(d.domid != 0 for d in xen.domains):
+    try:
+        guests = xen_checks.running_guests(xen)
+    except CannotCheck as err:
+        raise CannotCheck(f"no guest puts pages into tmem ({found}), and whether any guest runs is unknown: {err.reason}") from None
+    if not guests:
         raise CannotCheck(f"no guest is running (xl list shows Domain-0 only), so no guest can have used tmem yet ({found}); "
                           "start a guest that uses tmem and check again")
     return failed(f"no guest puts pages into tmem ({found}): check each guest's tmem module and swap", "at least one guest", found, "xl tmem-list -a")

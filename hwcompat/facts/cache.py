@@ -48,8 +48,7 @@ KERNEL = Domain("kernel", lambda c: kernel.collect(c.source))
 
 
 # The facts modules below (and the parsers and evaluator they bring) are imported when first
-# collected: a profile without a xen, tmem, cpuid_flags or network section never loads them (nor
-# does a capture, which drafts hardware, kernel and board).
+# collected: a profile without a xen, tmem, cpuid_flags or network section never loads them.
 def _cpuid(c: FactCache) -> CpuidFacts:
     from hwcompat.facts import cpuid  # noqa: PLC0415
 
