@@ -19,6 +19,7 @@ from hwcompat import __version__, suite_root
 from hwcompat.errors import CannotCheck, HwcompatError, ProfileError, SnapshotError
 from hwcompat.facts.cache import DOMAINS, FactCache
 from hwcompat.profile import loader
+from hwcompat.profile.params import from_command_line as params_from
 from hwcompat.sources import open_source
 
 TEST_DIRS = ("tests_hw", "tests_xen", "tests_net")
@@ -129,7 +130,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     """Judge many snapshots at once: exit 0 when every host is compatible, 1 otherwise."""
     from hwcompat import fleet  # noqa: PLC0415
 
-    params = _params(args.param)  # `--param lan_if` (no =) would set lan_if to '' and judge every host by it
+    params = params_from(args.param)  # `--param lan_if` (no =) would set lan_if to '' and judge every host by it
     if args.profile:
         loader.load(args.profile, params)  # a bad profile is a usage error before any host is judged
     html = Path(args.html) if args.html else None
@@ -172,7 +173,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     if not _output_dir_ok(args.out):
         return EXIT_USAGE
     snapshots = list(args.snapshot or [])
-    params = _params(args.param)
+    params = params_from(args.param)
     if params and not args.extends:
         _err("--param sets parameters of the profiles --extends names; there is none")
         return EXIT_USAGE
@@ -238,18 +239,6 @@ def cmd_collector(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _params(given: list[str]) -> dict[str, str]:
-    out = {}
-    for item in given:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ProfileError("--param", 0, item, "write it as NAME=VALUE")
-        if not value:
-            raise ProfileError("--param", 0, item, "an empty value is no value: give one (NAME=VALUE), or leave the parameter out")
-        out[name] = value
-    return out
-
-
 def _shipped() -> list[Path]:
     return sorted(loader.PROFILES_DIR.rglob("*.yaml"))
 
@@ -265,7 +254,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         from hwcompat.plan import items  # noqa: PLC0415
 
-        profile = loader.load(args.refs[0], _params(args.param), template=True)
+        profile = loader.load(args.refs[0], params_from(args.param), template=True)
         print(f"# {profile.name}: {profile.description}\n# chain: {' -> '.join(profile.chain)}")
         for value in profile.params:
             shown = repr(value.value) if value.value is not None else "(no value: set it in a host profile or with --param)"

@@ -21,7 +21,7 @@ from hwcompat import acceptance
 from hwcompat.errors import CannotCheck, ProfileError, SnapshotError
 from hwcompat.facts.cache import FactCache
 from hwcompat.plan import BY_NAME, ItemKind
-from hwcompat.profile import loader
+from hwcompat.profile import loader, params
 from hwcompat.profile.model import Expectation, Profile
 from hwcompat.results import cannot_check
 from hwcompat.sources import open_source
@@ -86,7 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         source = open_source(config.getoption("snapshot"))
         facts = FactCache(source)
-        given = parse_params(config.getoption("hwcompat_params", []))
+        given = params.from_command_line(config.getoption("hwcompat_params", []))
         header: list[str] = []
         if ref:
             profile = loader.load(ref, given)
@@ -115,19 +115,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     where = f"snapshot {run.source.location}" if run.source.kind == "snapshot" else "this machine (live)"
     return [f"hwcompat: profile {run.profile.file} ({' -> '.join(run.profile.chain)}) on {where}", *(f"hwcompat: {h}" for h in run.header)]
-
-
-def parse_params(given: list[str]) -> dict[str, str]:
-    """``["vlan_if=eth0.6"]`` -> ``{"vlan_if": "eth0.6"}``; a usage error for anything else."""
-    out = {}
-    for item in given:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise pytest.UsageError(f"--param {item}: write it as NAME=VALUE")
-        if not value:
-            raise pytest.UsageError(f"--param {item}: an empty value is no value: give one (NAME=VALUE), or leave the parameter out")
-        out[name] = value
-    return out
 
 
 def route_queries(profile: Profile) -> tuple[Query, ...]:

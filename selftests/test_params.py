@@ -108,7 +108,7 @@ def test_a_whole_value_keeps_its_type_and_a_spliced_one_becomes_text(tmp_path: P
 
 @pytest.mark.parametrize(("args", "words"), [
     (("--param", "nope=1"), "the profile declares no parameter 'nope'"),
-    (("--param", "broken"), "--param broken: write it as NAME=VALUE"),
+    (("--param", "broken"), "--param: broken: write it as NAME=VALUE"),
     ((), "'vlan_if', "),
     ((), "have no value: set them in a host profile"),
 ])

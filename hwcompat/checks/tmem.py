@@ -190,7 +190,7 @@ def activity(item: TmemItem, kernel: KernelFacts, xen: XenFacts) -> CheckResult:
         return passed(f"{len(active)} guest(s) use tmem: {found}", "at least one guest", found, "xl tmem-list -a")
     # with no guest running (a Dom0 just installed), nothing could have used tmem yet: not a fault of this machine
     try:
-        guests = xen_checks.running_guests(xen)
+        guests = xen.guests()
     except CannotCheck as err:
         raise CannotCheck(f"no guest puts pages into tmem ({found}), and whether any guest runs is unknown: {err.reason}") from None
     if not guests:

@@ -20,27 +20,13 @@ if TYPE_CHECKING:  # annotations only: the facts module loads when its domain is
 ROLE_ITEM = "test_xen_property[role]"
 
 
-def running_guests(xen: XenFacts) -> list[str]:
-    """The guests xl list shows (every domain but Domain-0).
-
-    :raises CannotCheck: when the list is unreadable, or lacks Domain-0, which xl always lists (the
-        output is broken then; it is not a machine without guests)
-    """
-    domains = known(xen.domains)
-    if not any(d.domid == 0 for d in domains):
-        raise CannotCheck("xl list shows no Domain-0, which it always lists: its output looks broken")
-    return [d.name for d in domains if d.domid != 0]
-
-
 def _overcommit(xen: XenFacts) -> tuple[float, str]:
     """Guests' maximum memory over what is left after Dom0, and the arithmetic in words. Raises CannotCheck."""
     dom0 = xen.dom0_mb()
     info, maxmem = known(xen.info), known(xen.maxmem_kb)
     total = int(info.get("total_memory", "0") or 0)
     guests = []
-    for d in known(xen.domains):
-        if d.domid == 0:
-            continue
+    for d in xen.guests():
         if d.name not in maxmem or maxmem[d.name] is None:
             raise CannotCheck(f"guest {d.name} has {'no memory limit' if d.name in maxmem else 'no xentop row'}")
         guests.append((d.name, int(maxmem[d.name] or 0) // 1024))
@@ -79,7 +65,7 @@ def field(exp: FieldExpectation, xen: XenFacts) -> CheckResult:
         return compare(exp.matcher, xen.dom0_mb(), "xl list")
     ratio, how = _overcommit(xen)
     result = compare(exp.matcher, ratio, "xl info, xl list, xentop -b")
-    if result.outcome == "failed" and not running_guests(xen):
+    if result.outcome == "failed" and not xen.guests():
         # no guest running yet (a Dom0 just installed): what their memory will add up to cannot be seen
         raise CannotCheck(f"no guest is running (xl list shows Domain-0 only), so the guests' memory overcommit cannot be judged "
                           f"yet ({how}); start the guests and check again")

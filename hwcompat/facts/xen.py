@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hwcompat.errors import CannotCheck
 from hwcompat.facts import Unknown, known, parsed, read, run_command, then
 from hwcompat.matchers import version_tuple
 from hwcompat.parsers import cmdline
@@ -50,10 +51,21 @@ class XenFacts:
         """The hypervisor version as numbers, if known."""
         return version_tuple(self.version) if isinstance(self.version, str) else None
 
+    def _dom0(self) -> XlDomain:
+        """Domain-0's row of ``xl list``. Raises CannotCheck: unreadable, or without Domain-0, which xl always lists."""
+        dom0 = next((d for d in known(self.domains) if d.domid == 0), None)
+        if dom0 is None:
+            raise CannotCheck("xl list shows no Domain-0, which it always lists: its output looks broken")
+        return dom0
+
     def dom0_mb(self) -> int:
         """Dom0's memory in MB (``xl list``). Raises CannotCheck."""
-        dom0 = next((d for d in known(self.domains) if d.domid == 0), None)
-        return dom0.mem_mb if dom0 else known(Unknown("xl list shows no domain 0"))
+        return self._dom0().mem_mb
+
+    def guests(self) -> list[XlDomain]:
+        """The guests ``xl list`` shows: every domain but Domain-0 (none on a Dom0 just installed). Raises CannotCheck."""
+        self._dom0()
+        return [d for d in known(self.domains) if d.domid != 0]
 
 
 def _role(source: FactSource) -> tuple[str | Unknown, str]:

@@ -36,6 +36,23 @@ class ParamValue:
     where: str
 
 
+def from_command_line(given: list[str]) -> dict[str, str]:
+    """``--param`` values: ``["vlan_if=eth0.6"]`` -> ``{"vlan_if": "eth0.6"}``.
+
+    :raises ProfileError: naming ``--param`` for anything but NAME=VALUE with a value (an empty one
+        would be judged as the value '', e.g. an interface named '')
+    """
+    out = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ProfileError("--param", 0, item, "write it as NAME=VALUE")
+        if not value:
+            raise ProfileError("--param", 0, item, "an empty value is no value: give one (NAME=VALUE), or leave the parameter out")
+        out[name] = value
+    return out
+
+
 def _dotted(path: KeyPath) -> str:
     return ".".join(str(p) for p in path)
 
